@@ -1,0 +1,1 @@
+"""Sub-commands of the ``forecast`` command line, one module each."""

@@ -1,0 +1,12 @@
+"""Job recommendations from implicit feedback, with metadata for cold users and new jobs."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from recsys.errors import DataError, DataWarning
+
+try:
+    __version__ = version("costrec")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = ["DataError", "DataWarning", "__version__"]

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``recommend`` command line, one module each."""
