@@ -1,0 +1,1 @@
+"""Recommenders, one module each, and the ``MODELS`` registry used by the CLI."""
