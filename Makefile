@@ -50,8 +50,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
-	$(UV) sync --frozen --group bench
-	@rm -f $(STAMP)
+	# --inexact adds the benchmark-only packages without removing anything; `make test` does not need them.
+	$(UV) sync --frozen --inexact --group bench
 	$(BIN)/python benchmarks/run_all.py
 
 data: $(STAMP)
