@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from forecasting.models.base import ForecastModel
+from forecasting.models.naive import Naive
+from forecasting.models.seasonal_naive import SeasonalNaive
 
-__all__ = ["MODELS", "ForecastModel", "make_model"]
+__all__ = ["MODELS", "ForecastModel", "Naive", "SeasonalNaive", "make_model"]
 
 # name -> factory(**params) -> ForecastModel. Ordered from simplest to most complex: AutoML breaks
 # ties in favour of the model that comes first.
-MODELS: dict[str, Callable[..., ForecastModel]] = {}
+MODELS: dict[str, Callable[..., ForecastModel]] = {
+    "naive": Naive,
+    "seasonal_naive": SeasonalNaive,
+}
 
 
 def make_model(name: str, **params: object) -> ForecastModel:

@@ -1,0 +1,104 @@
+"""Naive forecast (repeat the last value) with quantiles from empirical k-step residuals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import pandas as pd
+
+from forecasting.models._common import (
+    SeriesSet,
+    check_fitted,
+    check_horizon,
+    make_forecast_frame,
+    split_series,
+)
+from forecasting.quantiles import validate_quantiles
+
+__all__ = ["Naive", "residual_band", "MIN_RESIDUALS"]
+
+# Fewer k-step residuals than this give too noisy an empirical quantile; the band then falls back to
+# the shortest-lag residuals scaled by sqrt(k / base_lag), the random-walk rule.
+MIN_RESIDUALS = 10
+
+
+def residual_band(
+    y: np.ndarray, lags: np.ndarray, quantiles: Sequence[float], base_lag: int = 1
+) -> np.ndarray:
+    """Empirical quantiles of the in-sample errors of "copy the value ``lag`` steps back".
+
+    For horizon step ``j`` the naive forecast copies the value ``lags[j]`` steps before the target, so
+    its error distribution is that of ``y[t] - y[t - lags[j]]`` over the history (the k-step residuals).
+    The band therefore widens with the horizon as the data say (drift, autocorrelation, weekly
+    spikes), not by an assumed normal law. When a lag leaves fewer than ``MIN_RESIDUALS`` residuals,
+    the ``base_lag`` residuals are used scaled by ``sqrt(lag / base_lag)``; with no residual at all (a
+    one-point series) the band has zero width.
+
+    Args:
+        y: History of one series.
+        lags: The look-back of each horizon step, shape ``(h,)``.
+        quantiles: Quantile levels.
+        base_lag: The shortest lag (1 for naive, the season length for seasonal naive).
+
+    Returns:
+        Offsets to add to the point forecast, shape ``(h, len(quantiles))``.
+
+    Example:
+        >>> residual_band(np.arange(20.0), np.array([1, 2]), [0.1, 0.9]).tolist()
+        [[1.0, 1.0], [2.0, 2.0]]
+    """
+    qs = np.asarray(quantiles, dtype=float)
+    out = np.zeros((len(lags), len(qs)))
+    n = len(y)
+    base = y[base_lag:] - y[:-base_lag] if n > base_lag else np.empty(0)
+    base_q = np.quantile(base, qs) if base.size else np.zeros(len(qs))
+    cache: dict[int, np.ndarray] = {}
+    for j, lag in enumerate(lags):
+        lag = int(lag)
+        if lag not in cache:
+            if n - lag >= MIN_RESIDUALS:
+                cache[lag] = np.quantile(y[lag:] - y[:-lag], qs)
+            else:
+                cache[lag] = base_q * np.sqrt(lag / base_lag)
+        out[j] = cache[lag]
+    return out
+
+
+class Naive:
+    """Forecast every step as the last observed value.
+
+    Quantiles are the point forecast plus empirical quantiles of the in-sample k-step differences
+    ``y[t] - y[t-k]`` for step ``k`` (see :func:`residual_band`). Works for any series length: a
+    one-point series gets a flat forecast with a zero-width band.
+
+    Example:
+        >>> ds = pd.date_range("2024-01-01", periods=20)
+        >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": range(20)})
+        >>> Naive().fit(df).predict(2, [0.5])[["mean", "p50"]].to_numpy().tolist()
+        [[19.0, 20.0], [19.0, 21.0]]
+    """
+
+    alias = "naive"
+
+    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
+        """Store the series (the model has no parameters to estimate; ``season_length`` is unused)."""
+        del season_length
+        self.series_: SeriesSet = split_series(df)
+        self.freq_ = freq
+        return self
+
+    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
+        """Forecast ``h`` steps after each series' last date."""
+        check_fitted(self)
+        h = check_horizon(h)
+        qs = validate_quantiles(quantiles)
+        n = len(self.series_)
+        mean = np.empty((n, h))
+        band = np.empty((n, h, len(qs)))
+        lags = np.arange(1, h + 1)
+        for i, y in enumerate(self.series_):
+            mean[i] = y[-1]
+            band[i] = y[-1] + residual_band(y, lags, qs)
+        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
