@@ -1,0 +1,211 @@
+"""Automatic model choice from backtest scores: per series (default) or one model for the dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from forecasting.errors import DataError
+from forecasting.models import MODELS
+from forecasting.quantiles import quantile_column
+from metrics.frame import forecast_scores
+
+__all__ = ["SELECT_MODES", "BASELINE", "Selection", "model_order", "score_backtest", "select_models"]
+
+SELECT_MODES: tuple[str, ...] = ("series", "dataset")
+# The reference every model is compared with in the leaderboard ("0.8x seasonal naive").
+BASELINE = "seasonal_naive"
+# Scores this close are a tie: floating-point noise must not decide between two equal forecasts.
+_RTOL, _ATOL = 1e-9, 1e-12
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the backtest decided.
+
+    Attributes:
+        scores: One row per series, window and model: ``unique_id, cutoff, model``, ``wql_<q>`` per
+            quantile, ``mean_wql``, ``wape``, ``rmse``, ``mase``, ``coverage``...
+        overall: One row per model, pooled over all series and windows (Amazon Forecast's aggregation),
+            on the series and windows that every model forecast.
+        choices: One row per backtested series: ``unique_id, model, mean_wql, basis``; ``basis`` says how
+            it was chosen: ``wql`` (lowest mean WQL), ``rmse`` (WQL undefined for every model, e.g. an
+            all-zero window that no model forecast exactly) or ``dataset`` (the dataset mode).
+        leaderboard: ``overall`` plus an ``automl`` row (the chosen model of each series), with
+            ``relative_wql`` (mean WQL over the baseline's) and ``n_series`` (series that chose it).
+    """
+
+    scores: pd.DataFrame
+    overall: pd.DataFrame
+    choices: pd.DataFrame
+    leaderboard: pd.DataFrame
+
+
+def model_order(names: Sequence[str]) -> list[str]:
+    """Order model names from simplest to most complex: registry order, unregistered names last.
+
+    Example:
+        >>> model_order(["seasonal_naive", "mine", "naive"])
+        ['naive', 'seasonal_naive', 'mine']
+    """
+    registry = list(MODELS)
+    ranked = sorted(
+        enumerate(names), key=lambda p: (registry.index(p[1]) if p[1] in registry else len(registry), p[0])
+    )
+    return [name for _, name in ranked]
+
+
+def score_backtest(
+    cv: pd.DataFrame, *, history: pd.DataFrame, quantiles: Sequence[float], season_length: int
+) -> pd.DataFrame:
+    """Accuracy of every backtest forecast: one row per series, window (``cutoff``) and model.
+
+    Args:
+        cv: Backtest frame ``unique_id, ds, cutoff, model, y``, quantile columns and ``mean``.
+        history: The full history ``unique_id, ds, y``; MASE scales use only values up to each cutoff.
+        quantiles: The quantile levels forecast.
+        season_length: Seasonal lag of the MASE scale.
+    """
+    cols = {quantile_column(q): float(q) for q in quantiles}
+    return forecast_scores(
+        cv, quantile_cols=cols, train_df=history, season_length=season_length, level="series", by=("model",)
+    )
+
+
+def _first_best(values: np.ndarray) -> np.ndarray:
+    """Per row, the first column whose value ties the row minimum (NaN never wins); -1 if all NaN."""
+    masked = np.where(np.isnan(values), np.inf, values)
+    best = masked.min(axis=1, keepdims=True)
+    tie = np.isfinite(masked) & np.isclose(masked, best, rtol=_RTOL, atol=_ATOL)
+    return np.where(tie.any(axis=1), tie.argmax(axis=1), -1)
+
+
+def _per_series_choice(scores: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    # A window whose WQL is undefined for a model makes that model unrankable on the series:
+    # skipna=False keeps the NaN instead of averaging it away.
+    grouped = scores.groupby(["unique_id", "model"], sort=True)
+    wql = grouped["mean_wql"].mean(skipna=False).unstack("model").reindex(columns=order)
+    rmse = grouped["rmse"].mean(skipna=False).unstack("model").reindex(columns=order)
+    wql_values, rmse_values = wql.to_numpy(dtype=float), rmse.loc[wql.index].to_numpy(dtype=float)
+    pick = _first_best(wql_values)
+    basis = np.where(pick >= 0, "wql", "rmse")
+    fallback = _first_best(rmse_values)
+    pick = np.where(pick >= 0, pick, fallback)
+    if (pick < 0).any():
+        bad = wql.index[pick < 0][0]
+        raise DataError(f"no model produced a usable backtest score for series {bad!r}")
+    rows = np.arange(len(pick))
+    return pd.DataFrame(
+        {
+            "unique_id": wql.index.astype("str"),
+            "model": np.asarray(order, dtype=object)[pick],
+            "mean_wql": wql_values[rows, pick],
+            "basis": basis,
+        }
+    )
+
+
+def _common_rows(cv: pd.DataFrame, n_models: int) -> pd.DataFrame:
+    """The rows of the (series, window) pairs that every model forecast, so models compare like for like."""
+    counts = cv.groupby(["unique_id", "cutoff"], sort=False)["model"].transform("nunique")
+    return cv[counts.to_numpy() == n_models]
+
+
+def select_models(
+    cv: pd.DataFrame,
+    *,
+    history: pd.DataFrame,
+    quantiles: Sequence[float],
+    season_length: int,
+    select: Literal["series", "dataset"] = "series",
+    baseline: str = BASELINE,
+) -> Selection:
+    """Score a backtest and choose a model per series, or one for all, by the lowest mean WQL.
+
+    Per series, a model's score is its mean WQL (the mean over quantiles of ``2 * sum pinball / sum |y|``)
+    averaged over the backtest windows. The lowest score wins; scores equal within floating-point noise are
+    a tie, won by the simpler model (earlier in the ``MODELS`` registry). A ``NaN`` score (a window whose
+    actuals are all zero and that the model did not forecast exactly) is not rankable. When no model has a
+    rankable WQL for a series, the lowest mean RMSE decides (``basis = "rmse"``). In ``"dataset"`` mode, as
+    Amazon Forecast does, the model with the lowest WQL pooled over every series and window is used for all.
+
+    Args:
+        cv: Backtest frame ``unique_id, ds, cutoff, model, y``, quantile columns and ``mean``.
+        history: The full history, for the MASE scale.
+        quantiles: The quantile levels forecast.
+        season_length: Seasonal lag of the MASE scale.
+        select: ``"series"`` or ``"dataset"``.
+        baseline: The model the leaderboard's ``relative_wql`` divides by (when it was run).
+
+    Returns:
+        The scores, the pooled per-model results, the choices and the leaderboard.
+
+    Raises:
+        DataError: On an unknown ``select`` mode or an empty backtest.
+    """
+    if select not in SELECT_MODES:
+        raise DataError(f"select must be one of {list(SELECT_MODES)}; got {select!r}")
+    if cv.empty:
+        raise DataError("the backtest produced no forecasts: every series is too short for its window")
+    order = model_order(list(dict.fromkeys(cv["model"].astype(str))))
+    scores = score_backtest(cv, history=history, quantiles=quantiles, season_length=season_length)
+    cols = {quantile_column(q): float(q) for q in quantiles}
+    common = _common_rows(cv, len(order))
+    if common.empty:
+        # Models failed on disjoint series: pool each model over what it did forecast.
+        common = cv
+    overall = forecast_scores(
+        common,
+        quantile_cols=cols,
+        train_df=history,
+        season_length=season_length,
+        level="dataset",
+        by=("model",),
+    )
+    overall = overall.set_index("model").reindex(order).dropna(how="all").reset_index()
+    choices = _per_series_choice(scores, order)
+    if select == "dataset":
+        pick = _first_best(overall[["mean_wql"]].to_numpy(dtype=float).T.reshape(1, -1))[0]
+        if pick < 0:
+            pick = _first_best(overall[["rmse"]].to_numpy(dtype=float).T.reshape(1, -1))[0]
+        winner = str(overall["model"].iloc[max(int(pick), 0)])
+        wql = scores[scores["model"] == winner].groupby("unique_id")["mean_wql"].mean(skipna=False)
+        choices = pd.DataFrame(
+            {
+                "unique_id": choices["unique_id"],
+                "model": winner,
+                "mean_wql": wql.reindex(choices["unique_id"]).to_numpy(),
+                "basis": "dataset",
+            }
+        )
+    board = _leaderboard(common, choices, overall, cols, history, season_length, baseline)
+    return Selection(scores=scores, overall=overall, choices=choices, leaderboard=board)
+
+
+def _leaderboard(
+    common: pd.DataFrame,
+    choices: pd.DataFrame,
+    overall: pd.DataFrame,
+    cols: dict[str, float],
+    history: pd.DataFrame,
+    season_length: int,
+    baseline: str,
+) -> pd.DataFrame:
+    chosen = common.merge(choices[["unique_id", "model"]], on=["unique_id", "model"], how="inner")
+    board = overall.copy()
+    if not chosen.empty:
+        auto = forecast_scores(
+            chosen.assign(model="automl"), quantile_cols=cols, train_df=history,
+            season_length=season_length, level="dataset", by=("model",),
+        )  # fmt: skip
+        board = pd.concat([board, auto], ignore_index=True)
+    counts = choices["model"].value_counts()
+    board["n_series"] = board["model"].map(counts).fillna(0).astype(int)
+    board.loc[board["model"] == "automl", "n_series"] = len(choices)
+    base = board.loc[board["model"] == baseline, "mean_wql"]
+    board["relative_wql"] = board["mean_wql"] / float(base.iloc[0]) if len(base) else np.nan
+    return board

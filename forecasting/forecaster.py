@@ -1,0 +1,306 @@
+"""The ``Forecaster`` estimator: backtest several models, choose per series, forecast with quantiles."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+
+from forecasting.automl import SELECT_MODES, Selection, model_order, select_models
+from forecasting.backtest import splits
+from forecasting.errors import DataError
+from forecasting.models import MODELS, make_model
+from forecasting.models.base import ForecastModel
+from forecasting.quantiles import DEFAULT_QUANTILES, quantile_columns, sort_quantiles, validate_quantiles
+from forecasting.runner import Runner, auto_jobs, is_global
+from forecasting.validation import ValidSeries, check_backtest, check_horizon, validate_series
+
+__all__ = ["DEFAULT_MODELS", "Forecaster"]
+
+log = logging.getLogger(__name__)
+
+# The models `forecast run` tries when --models is not given, simplest first.
+DEFAULT_MODELS: tuple[str, ...] = ("naive", "seasonal_naive")
+
+
+class Forecaster:
+    """Backtest a set of models, choose the best per series (or one for all) and forecast quantiles.
+
+    The workflow follows Amazon Forecast's AutoPredictor on a laptop: ``fit(df, h)`` validates the
+    history, backtests every model on the last ``n_windows`` windows of ``h`` periods, scores them by
+    mean weighted quantile loss (WQL) and keeps, per series, the model with the lowest score (ties go to
+    the simpler model). ``predict(h)`` refits the chosen models on the whole history and returns their
+    forecasts. With ``h`` omitted from ``fit``, the backtest runs at the first ``predict(h)``.
+
+    Args:
+        models: Model names from ``forecasting.models.MODELS`` and/or unfitted model objects (named by
+            their ``alias``). Defaults to ``DEFAULT_MODELS``.
+        quantiles: Quantile levels in (0, 1), increasing. Output columns are named ``p10, p50, p90``.
+        freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``).
+        season_length: Periods per season (7 for daily data with a weekly cycle).
+        select: ``"series"`` (a model per series) or ``"dataset"`` (one model for all, as Amazon Forecast).
+        n_windows: Backtest windows; 0 skips the backtest and is allowed only with a single model.
+        step_size: Periods between backtest cutoffs; defaults to ``h``.
+        n_jobs: Worker processes for per-series models; ``None`` picks by the number of series.
+        show_progress: Show tqdm progress bars over the series.
+
+    Attributes:
+        history_: The validated history ``unique_id, ds, y``.
+        dims_: One row per series with its dimension columns (``service``, ``account``...).
+        freq_: The frequency, anchored on the data (``W-MON``).
+        cv_: The backtest forecasts of every model (``unique_id, ds, cutoff, model, y``, quantiles, ``mean``).
+        selection_: Scores, pooled results, choices, leaderboard (:class:`forecasting.automl.Selection`).
+        choices_: ``unique_id, model, mean_wql, basis``: the model each series uses.
+        timings_: Seconds spent per phase and model.
+
+    Example:
+        >>> ds = pd.date_range("2024-01-01", periods=56)
+        >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [1.0, 2, 3, 4, 5, 6, 7] * 8})
+        >>> fc = Forecaster(models=["naive", "seasonal_naive"]).fit(df, h=7)
+        >>> fc.choices_["model"].tolist(), fc.predict(7)["p50"].tolist()
+        (['seasonal_naive'], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    """
+
+    def __init__(
+        self,
+        models: Sequence[str | ForecastModel] = DEFAULT_MODELS,
+        quantiles: Sequence[float] = DEFAULT_QUANTILES,
+        freq: str = "D",
+        season_length: int = 7,
+        select: Literal["series", "dataset"] = "series",
+        n_windows: int = 1,
+        step_size: int | None = None,
+        n_jobs: int | None = 1,
+        show_progress: bool = False,
+    ) -> None:
+        self.models = models
+        self.quantiles = quantiles
+        self.freq = freq
+        self.season_length = season_length
+        self.select = select
+        self.n_windows = n_windows
+        self.step_size = step_size
+        self.n_jobs = n_jobs
+        self.show_progress = show_progress
+
+    # -- parameters -------------------------------------------------------------------------------------
+
+    def _templates(self) -> dict[str, ForecastModel]:
+        """Unfitted model objects by name, ordered simplest first."""
+        if isinstance(self.models, str) or not len(self.models):
+            raise DataError(
+                f"models must be a non-empty list of names from {list(MODELS)}; got {self.models!r}"
+            )
+        out: dict[str, ForecastModel] = {}
+        for spec in self.models:
+            model = make_model(spec) if isinstance(spec, str) else spec
+            name = spec if isinstance(spec, str) else str(getattr(spec, "alias", type(spec).__name__))
+            if name in out:
+                raise DataError(f"model name {name!r} appears twice; give each model a distinct alias")
+            out[name] = model
+        return {name: out[name] for name in model_order(list(out))}
+
+    def _check_params(self) -> None:
+        self.quantiles_ = validate_quantiles(self.quantiles)
+        if self.select not in SELECT_MODES:
+            raise DataError(f"select must be one of {list(SELECT_MODES)}; got {self.select!r}")
+        sl = self.season_length
+        if isinstance(sl, bool) or not isinstance(sl, int | np.integer) or sl < 1:
+            raise DataError(f"season_length must be a positive integer; got {sl!r}")
+        nw = self.n_windows
+        if isinstance(nw, bool) or not isinstance(nw, int | np.integer) or nw < 0:
+            raise DataError(f"n_windows must be a non-negative integer; got {nw!r}")
+        self.models_ = self._templates()
+        if nw == 0 and len(self.models_) > 1:
+            raise DataError(f"choosing among {len(self.models_)} models needs n_windows >= 1 backtest window")
+
+    def _settings(self, freq: str) -> dict[str, Any]:
+        return {"quantiles": self.quantiles_, "freq": freq, "season_length": int(self.season_length)}
+
+    def _runner(self, n_series: int) -> Runner:
+        n_jobs = auto_jobs(n_series) if self.n_jobs is None else int(self.n_jobs)
+        return Runner(n_jobs=max(n_jobs, 1), show_progress=self.show_progress)
+
+    # -- public API -------------------------------------------------------------------------------------
+
+    def fit(self, df: pd.DataFrame, h: int | None = None) -> Self:
+        """Validate the history and, when ``h`` is given, backtest, choose and forecast ``h`` periods.
+
+        Args:
+            df: Long frame ``unique_id, ds, y`` (extra columns constant per series are kept as dims).
+            h: Horizon of the backtest and the forecast. Without it that work waits for ``predict(h)``.
+
+        Returns:
+            ``self``.
+
+        Raises:
+            DataError: On invalid data or settings, or an ``h`` above a third of the history.
+        """
+        self._check_params()
+        valid = validate_series(df, freq=self.freq)
+        self.history_, self.dims_, self.freq_ = valid.df, valid.dims, valid.freq
+        self.history_length_ = valid.history_length
+        self._valid = valid
+        self.cv_: pd.DataFrame | None = None
+        self.selection_: Selection | None = None
+        self.choices_: pd.DataFrame | None = None
+        self.timings_: dict[str, dict[str, float]] = {"backtest": {}, "forecast": {}}
+        self._forecasts: dict[int, pd.DataFrame] = {}
+        if h is not None:
+            self.predict(h)
+        return self
+
+    def cross_validation(
+        self, df: pd.DataFrame, h: int, n_windows: int = 1, step_size: int | None = None
+    ) -> pd.DataFrame:
+        """Backtest every model on the last ``n_windows`` windows of ``h`` periods of ``df``.
+
+        Each window trains on each series up to its cutoff only (no look-ahead) and forecasts the next
+        ``h`` periods; this does not change the fitted state.
+
+        Args:
+            df: Long frame ``unique_id, ds, y``.
+            h: Periods forecast in each window; at most a third of the history.
+            n_windows: Number of windows, ending at each series' last date.
+            step_size: Periods between cutoffs; defaults to ``h``.
+
+        Returns:
+            ``unique_id, ds, cutoff, model, y``, one column per quantile and ``mean``, sorted by
+            ``model, cutoff, unique_id, ds``.
+        """
+        self._check_params()
+        valid = validate_series(df, freq=self.freq)
+        timings: dict[str, float] = {}
+        return self._backtest(valid, h, n_windows, step_size, timings)
+
+    def predict(self, h: int) -> pd.DataFrame:
+        """Forecast ``h`` periods after each series' last date with its chosen model.
+
+        Returns:
+            ``unique_id, ds, model``, one column per quantile (non-decreasing left to right) and ``mean``,
+            sorted by ``unique_id, ds``.
+
+        Raises:
+            DataError: If called before ``fit`` or with an ``h`` above a third of the history.
+        """
+        if not hasattr(self, "history_"):
+            raise DataError("this Forecaster is not fitted yet; call fit(df) before predict(h)")
+        h = check_horizon(h, self.history_length_, self.freq_)
+        if self.choices_ is None:
+            self._choose(h)
+        if h not in self._forecasts:
+            self._forecasts[h] = self._final(h)
+        return self._forecasts[h].copy()
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _backtest(
+        self, valid: ValidSeries, h: int, n_windows: int, step_size: int | None, timings: dict[str, float]
+    ) -> pd.DataFrame:
+        history = valid.df
+        h = check_horizon(h, valid.history_length, valid.freq)
+        step = h if step_size is None else step_size
+        check_backtest(h, n_windows, step, valid.history_length)
+        frames = []
+        settings = self._settings(valid.freq)
+        runner = self._runner(history["unique_id"].nunique())
+        for split in splits(history, h, n_windows, step):
+            for name, model in self.models_.items():
+                result = runner.run(name, model, split.train, h, settings)
+                timings[name] = timings.get(name, 0.0) + result.seconds
+                if result.forecast is None:
+                    continue
+                got = result.forecast.drop(columns=["model", "y", "cutoff"], errors="ignore")
+                got = got.astype({"unique_id": "str"})
+                merged = split.valid[["unique_id", "ds", "cutoff", "y"]].merge(
+                    got, on=["unique_id", "ds"], how="inner", validate="one_to_one"
+                )
+                frames.append(merged.assign(model=name))
+        if not frames:
+            raise DataError("every model failed in the backtest; see the warnings above for the errors")
+        cols = ["unique_id", "ds", "cutoff", "model", "y", *quantile_columns(self.quantiles_), "mean"]
+        cv = pd.concat(frames, ignore_index=True)[cols]
+        return cv.sort_values(["model", "cutoff", "unique_id", "ds"], ignore_index=True)
+
+    def _choose(self, h: int) -> None:
+        ids = self.dims_["unique_id"]
+        order = list(self.models_)
+        if self.n_windows == 0:
+            self.choices_ = pd.DataFrame(
+                {"unique_id": ids, "model": order[0], "mean_wql": np.nan, "basis": "only"}
+            )
+            return
+        cv = self._backtest(self._valid, h, int(self.n_windows), self.step_size, self.timings_["backtest"])
+        selection = select_models(
+            cv, history=self.history_, quantiles=self.quantiles_, season_length=int(self.season_length),
+            select=self.select,
+        )  # fmt: skip
+        choices = selection.choices
+        missing = ids[~ids.isin(choices["unique_id"])]
+        if len(missing):
+            # Series too short for any backtest window get the model that did best over the dataset.
+            best = selection.overall.sort_values("mean_wql", kind="stable")["model"].iloc[0]
+            extra = pd.DataFrame(
+                {"unique_id": missing, "model": best, "mean_wql": np.nan, "basis": "dataset"}
+            )
+            choices = pd.concat([choices, extra], ignore_index=True).sort_values(
+                "unique_id", ignore_index=True
+            )
+            log.info("%d series were too short to backtest; they use %s", len(missing), best)
+        self.cv_, self.selection_, self.choices_ = cv, selection, choices
+        self.h_ = h
+
+    def _final(self, h: int) -> pd.DataFrame:
+        assert self.choices_ is not None
+        settings = self._settings(self.freq_)
+        frames = []
+        done: set[str] = set()
+        runner = self._runner(len(self.choices_))
+        for name, model in self.models_.items():
+            ids = self.choices_.loc[self.choices_["model"] == name, "unique_id"]
+            if ids.empty:
+                continue
+            start = time.perf_counter()
+            got = self._forecast_with(runner, name, model, ids, h, settings)
+            self.timings_["forecast"][name] = time.perf_counter() - start
+            if got is not None:
+                frames.append(got)
+                done.update(got["unique_id"])
+        left = self.choices_.loc[~self.choices_["unique_id"].isin(done), "unique_id"]
+        if len(left):
+            # A chosen model that failed on the full history: the simplest model forecasts those series.
+            name, model = next(iter(self.models_.items()))
+            got = self._forecast_with(runner, name, model, left, h, settings, subset=True)
+            if got is not None:
+                frames.append(got)
+        if not frames:
+            raise DataError("every chosen model failed on the full history; see the warnings above")
+        out = pd.concat(frames, ignore_index=True)
+        cols = quantile_columns(self.quantiles_)
+        out[cols] = sort_quantiles(out[cols].to_numpy(dtype=float))
+        out = out[["unique_id", "ds", "model", *cols, "mean"]]
+        return out.sort_values(["unique_id", "ds"], ignore_index=True)
+
+    def _forecast_with(
+        self,
+        runner: Runner,
+        name: str,
+        model: ForecastModel,
+        ids: pd.Series,
+        h: int,
+        settings: dict[str, Any],
+        subset: bool | None = None,
+    ) -> pd.DataFrame | None:
+        """Forecast the series ``ids`` with one model; a global model still learns from every series."""
+        subset = not is_global(model) if subset is None else subset
+        train = self.history_[self.history_["unique_id"].isin(ids)] if subset else self.history_
+        result = runner.run(name, copy.deepcopy(model), train, h, settings)
+        if result.forecast is None:
+            return None
+        got = result.forecast.astype({"unique_id": "str"})
+        return got[got["unique_id"].isin(ids)].assign(model=name)

@@ -1,0 +1,194 @@
+"""Fit and predict one model over many series: in chunks, optionally in worker processes, with progress."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import multiprocessing
+import os
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from forecasting.errors import DataWarning
+from forecasting.models.base import ForecastModel
+
+__all__ = ["Task", "Result", "Runner", "is_global", "auto_jobs", "CHUNK_SIZE"]
+
+log = logging.getLogger(__name__)
+
+# Series per task for per-series models: small enough for a smooth progress bar and balanced workers,
+# large enough that the per-task overhead (pickling a frame, building a model) stays negligible.
+CHUNK_SIZE = 50
+# Below this many series the worker start-up (a second or two) costs more than it saves.
+MIN_SERIES_FOR_PROCESSES = 200
+
+
+def is_global(model: object) -> bool:
+    """Whether a model learns across series (one fit on all of them) rather than series by series.
+
+    A model declares it with a class attribute ``is_global``. A per-series model (``is_global = False``)
+    gives the same forecast for a series whatever other series it is fitted with, so it is run in
+    chunks (a progress bar that moves, work spread over processes). A model that does not declare it is
+    treated as global, which is always correct, only coarser.
+    """
+    return bool(getattr(model, "is_global", True))
+
+
+def auto_jobs(n_series: int) -> int:
+    """Worker processes worth starting for ``n_series`` series: all cores for large batches, else 1."""
+    if n_series < MIN_SERIES_FOR_PROCESSES:
+        return 1
+    return max(
+        1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
+    )
+
+
+@dataclass(frozen=True)
+class Task:
+    """Fit a copy of ``model`` on ``df`` and forecast ``h`` steps."""
+
+    name: str
+    model: ForecastModel
+    df: pd.DataFrame
+    h: int
+    quantiles: tuple[float, ...]
+    freq: str
+    season_length: int
+
+    @property
+    def n_series(self) -> int:
+        """Number of series in the task."""
+        return int(self.df["unique_id"].nunique())
+
+
+@dataclass(frozen=True)
+class Result:
+    """The forecast of a task, or the error that stopped it, and the time it took."""
+
+    forecast: pd.DataFrame | None
+    error: str | None
+    seconds: float
+
+
+def run_task(task: Task) -> Result:
+    """Fit and predict; a model error is returned, not raised, so one bad chunk never stops the batch."""
+    start = time.perf_counter()
+    try:
+        model = copy.deepcopy(task.model)
+        model.fit(task.df, freq=task.freq, season_length=task.season_length)
+        out = model.predict(task.h, task.quantiles)
+    except Exception as exc:  # any model failure is reported and the batch goes on
+        return Result(None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+    return Result(out, None, time.perf_counter() - start)
+
+
+def _init_worker() -> None:
+    # One BLAS thread per worker: the processes already use every core.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+# One pool per process, reused by every Runner: starting workers costs seconds (they import pandas,
+# statsmodels and the models), far more than a backtest window of a few hundred series.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _shared_pool(n_jobs: int) -> ProcessPoolExecutor:
+    if n_jobs not in _POOLS:
+        for old in _POOLS.values():
+            old.shutdown(wait=True, cancel_futures=True)
+        _POOLS.clear()
+        # forkserver: workers never inherit a parent's running OpenMP or BLAS threads (LightGBM); the
+        # server imports the models once and every worker forks from it with them loaded.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["forecasting.runner", "forecasting.models"])
+        _POOLS[n_jobs] = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker)
+    return _POOLS[n_jobs]
+
+
+def chunk_frame(df: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
+    """Split a frame sorted by ``unique_id`` into frames of at most ``size`` whole series."""
+    codes, _ = pd.factorize(df["unique_id"])
+    n = int(codes.max()) + 1 if len(codes) else 0
+    bounds = np.searchsorted(codes, np.arange(0, n, size))
+    bounds = np.r_[bounds, len(codes)]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        yield df.iloc[a:b]
+
+
+class Runner:
+    """Runs tasks in order, in this process or in a pool of worker processes, with one progress bar.
+
+    Args:
+        n_jobs: Worker processes for per-series models; 1 runs everything here.
+        show_progress: Show a tqdm bar (counted in series) for each call of :meth:`run`.
+    """
+
+    def __init__(self, n_jobs: int = 1, show_progress: bool = False) -> None:
+        self.n_jobs = n_jobs
+        self.show_progress = show_progress
+
+    def run(
+        self, name: str, model: ForecastModel, df: pd.DataFrame, h: int, settings: dict[str, Any]
+    ) -> Result:
+        """Forecast every series of ``df`` with ``model``; failed chunks are left out with a warning.
+
+        Args:
+            name: The model's name, for messages.
+            model: An unfitted model (copied for every task).
+            df: The training frame, sorted by ``unique_id, ds``.
+            h: Horizon.
+            settings: ``quantiles``, ``freq`` and ``season_length``.
+
+        Returns:
+            The concatenated forecasts (``None`` when every chunk failed), the first error if any, and the
+            wall time.
+        """
+        start = time.perf_counter()
+        n_series = int(df["unique_id"].nunique())
+        local = not is_global(model)
+        size = (
+            max(1, min(CHUNK_SIZE, math.ceil(n_series / max(self.n_jobs, 1)))) if local else max(n_series, 1)
+        )
+        tasks = [Task(name, model, part, h, **settings) for part in chunk_frame(df, size)]
+        bar = tqdm(total=n_series, desc=name, unit="series", disable=not self.show_progress, leave=False)
+        results: list[Result] = []
+        try:
+            if local and self.n_jobs > 1 and len(tasks) > 1:
+                pool = _shared_pool(self.n_jobs)
+                futures: list[Future[Result]] = [pool.submit(run_task, t) for t in tasks]
+                for task, fut in zip(tasks, futures, strict=True):
+                    results.append(fut.result())
+                    bar.update(task.n_series)
+            else:
+                for task in tasks:
+                    results.append(run_task(task))
+                    bar.update(task.n_series)
+        finally:
+            bar.close()
+        return self._combine(name, tasks, results, time.perf_counter() - start)
+
+    @staticmethod
+    def _combine(name: str, tasks: Sequence[Task], results: Sequence[Result], seconds: float) -> Result:
+        errors = [(t, r.error) for t, r in zip(tasks, results, strict=True) if r.error is not None]
+        if errors:
+            n_failed = sum(t.n_series for t, _ in errors)
+            warnings.warn(
+                f"model {name!r} failed on {n_failed} series (first error: {errors[0][1]}); "
+                "those series are forecast by the other models",
+                DataWarning,
+                stacklevel=3,
+            )
+        frames = [r.forecast for r in results if r.forecast is not None]
+        forecast = pd.concat(frames, ignore_index=True) if frames else None
+        return Result(forecast, errors[0][1] if errors else None, seconds)

@@ -1,0 +1,352 @@
+"""Validate a series frame at the boundary: columns, types, duplicates, the time grid, the horizon rule."""
+
+from __future__ import annotations
+
+import logging
+import reprlib
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from forecasting.errors import DataError, DataWarning
+
+__all__ = [
+    "ValidSeries",
+    "validate_series",
+    "resolve_freq",
+    "max_horizon",
+    "check_horizon",
+    "check_backtest",
+]
+
+log = logging.getLogger(__name__)
+
+# Spellings that older pandas accepted and pandas 3 rejects; users still type them.
+_FREQ_ALIASES = {"H": "h", "T": "min", "S": "s", "M": "ME", "Q": "QE", "A": "YE", "Y": "YE"}
+# Anchored frequencies whose anchor we take from the data (a weekly series of Mondays is W-MON).
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+@dataclass(frozen=True)
+class ValidSeries:
+    """A validated series frame and what was learned while checking it.
+
+    Attributes:
+        df: ``unique_id`` (string), ``ds`` (datetime64), ``y`` (float64), sorted by ``unique_id, ds``,
+            on a regular grid of ``freq`` from each series' first to its last date, no NaN.
+        dims: One row per series: ``unique_id`` plus the extra columns that are constant within each
+            series (dimensions such as ``service`` or ``account``).
+        freq: The pandas frequency, anchored from the data (``W`` on Mondays becomes ``W-MON``).
+        n_filled: Number of rows added to fill gaps (with ``y = 0``).
+    """
+
+    df: pd.DataFrame
+    dims: pd.DataFrame
+    freq: str
+    n_filled: int
+
+    @property
+    def n_series(self) -> int:
+        """Number of series."""
+        return len(self.dims)
+
+    @property
+    def history_length(self) -> int:
+        """Number of periods of the longest series: the history length of the horizon rule."""
+        return int(self.df.groupby("unique_id", sort=False).size().max())
+
+
+def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
+    """Turn a frequency (``D``, ``W``, ``MS``, ``QS``, ``H``...) into a pandas 3 alias anchored on the data.
+
+    Older spellings are translated (``H`` -> ``h``, ``M`` -> ``ME``). ``W``, ``QS`` and ``YS`` without an
+    explicit anchor take it from ``first`` (the earliest date): weekly data on Mondays is ``W-MON``,
+    quarterly data starting in February is ``QS-FEB``.
+
+    Args:
+        freq: The frequency as typed by a user.
+        first: The earliest timestamp of the data, used to anchor ``W``, ``QS``/``QE`` and ``YS``/``YE``.
+
+    Returns:
+        A frequency string that pandas 3 accepts.
+
+    Raises:
+        DataError: If pandas cannot read the frequency.
+
+    Example:
+        >>> resolve_freq("H"), resolve_freq("W", pd.Timestamp("2024-01-01")), resolve_freq("QS")
+        ('h', 'W-MON', 'QS-JAN')
+    """
+    text = str(freq).strip()
+    head, sep, tail = text.partition("-")
+    digits = head.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    unit = _FREQ_ALIASES.get(head[len(digits) :], head[len(digits) :])
+    if not sep and first is not None:
+        if unit == "W":
+            sep, tail = "-", _WEEKDAYS[first.day_of_week]
+        elif unit in ("QS", "QE"):
+            # Quarters repeat every 3 months, so the first month's position in its quarter is the anchor.
+            sep, tail = "-", _MONTHS[(first.month - 1) % 3]
+        elif unit in ("YS", "YE"):
+            sep, tail = "-", _MONTHS[first.month - 1]
+    text = digits + unit + sep + tail
+    try:
+        return str(to_offset(text).freqstr)
+    except ValueError as exc:
+        raise DataError(
+            f"freq: {freq!r} is not a pandas frequency; use one of D, W (or W-MON...), MS, QS, h"
+        ) from exc
+
+
+def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
+    missing = [col for col in names.values() if col not in df.columns]
+    if missing:
+        raise DataError(
+            f"the series frame lacks column(s) {missing}; got columns {reprlib.repr(list(df.columns))}. "
+            f"A series table needs {list(names.values())} (an id, a timestamp and a numeric value); "
+            "pass a raw billing export through `forecast prepare` first"
+        )
+    if df.empty:
+        raise DataError("the series frame has no rows; pass at least one row per series")
+
+
+def _to_datetime(values: pd.Series, col: str) -> pd.Series:
+    try:
+        try:
+            ds = pd.to_datetime(values)
+        except ValueError:
+            # pandas infers one format from the first value; dates with and without a time part need "mixed".
+            ds = pd.to_datetime(values, format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"column {col!r} must hold dates; could not read e.g. {values.iloc[0]!r} ({exc}). "
+            "Use ISO dates such as 2024-01-31"
+        ) from exc
+    if ds.isna().any():
+        raise DataError(f"column {col!r} has {int(ds.isna().sum())} missing dates; drop those rows first")
+    if getattr(ds.dt, "tz", None) is not None:
+        # Billing exports are in UTC; a naive UTC grid keeps date arithmetic simple.
+        ds = ds.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ds.astype("datetime64[ns]")
+
+
+def _to_float(values: pd.Series, col: str) -> np.ndarray:
+    y = pd.to_numeric(values, errors="coerce")
+    unreadable = y.isna() & values.notna()
+    if unreadable.any():
+        raise DataError(
+            f"column {col!r} must be numeric; {int(unreadable.sum())} value(s) are not, "
+            f"e.g. {values[unreadable].iloc[0]!r}. Remove currency signs or thousands separators"
+        )
+    out = y.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(out).any():
+        raise DataError(f"column {col!r} holds infinite values; replace or drop them")
+    n_missing = int(np.isnan(out).sum())
+    if n_missing:
+        warnings.warn(
+            f"column {col!r} has {n_missing} missing value(s); they are treated as 0 (no cost that period)",
+            DataWarning,
+            stacklevel=3,
+        )
+        out = np.nan_to_num(out, nan=0.0)
+    return out
+
+
+def _dimension_columns(df: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
+    """One row per series with the extra columns that are constant within every series."""
+    groups = df.groupby("unique_id", sort=True)
+    if not extra:
+        return pd.DataFrame({"unique_id": pd.Series(sorted(map(str, groups.groups)), dtype="str")})
+    varying = [c for c in extra if (groups[c].nunique(dropna=False) > 1).any()]
+    if varying:
+        warnings.warn(
+            f"column(s) {varying} vary within a series, so they are not dimensions of it and are dropped; "
+            "aggregate or include them in unique_id if they matter",
+            DataWarning,
+            stacklevel=3,
+        )
+    keep = [c for c in extra if c not in varying]
+    dims = groups[keep].first().reset_index() if keep else groups.size().reset_index()[["unique_id"]]
+    return dims.reset_index(drop=True)
+
+
+def validate_series(
+    df: pd.DataFrame,
+    *,
+    freq: str = "D",
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+) -> ValidSeries:
+    """Check a long frame and return it sorted, typed and on a regular grid.
+
+    Rules, each with a message that says what was found and how to fix it:
+
+    - the id, time and target columns exist and the frame is not empty;
+    - ``ds`` parses as dates (time zones are converted to naive UTC); ``y`` is numeric and finite;
+      missing ``y`` values are treated as 0 with a :class:`DataWarning`;
+    - no two rows share ``unique_id, ds`` (aggregate first);
+    - every date lies on the grid of ``freq`` (daily data at midnight for ``D``, month starts for ``MS``);
+    - periods missing inside a series are added with ``y = 0``: for cost data a period with no line item
+      cost nothing. Series are not extended before their first or after their last date.
+
+    Extra columns that are constant within each series (``service``, ``account``) are kept in ``dims``.
+
+    Args:
+        df: The long frame.
+        freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``...).
+        id_col: Name of the series id column.
+        time_col: Name of the timestamp column.
+        target_col: Name of the value column.
+
+    Returns:
+        The validated frame with columns renamed to ``unique_id, ds, y``, and the series' dimensions.
+
+    Raises:
+        DataError: If any rule above is broken.
+    """
+    names = {"unique_id": id_col, "ds": time_col, "y": target_col}
+    _check_columns(df, names)
+    ids = df[id_col]
+    if ids.isna().any():
+        raise DataError(
+            f"column {id_col!r} has {int(ids.isna().sum())} missing ids; every row needs a series id"
+        )
+    extra = [c for c in df.columns if c not in names.values()]
+    frame = pd.DataFrame(
+        {
+            "unique_id": ids.astype("str"),
+            "ds": _to_datetime(df[time_col], time_col),
+            "y": _to_float(df[target_col], target_col),
+        }
+    )
+    for col in extra:
+        frame[col] = df[col].to_numpy()
+    freq = resolve_freq(freq, frame["ds"].min())
+    dup = frame.duplicated(["unique_id", "ds"])
+    if dup.any():
+        first = frame.loc[dup].iloc[0]
+        raise DataError(
+            f"{int(dup.sum())} row(s) repeat a ({id_col}, {time_col}) pair, e.g. "
+            f"({first['unique_id']!r}, {first['ds']}); sum them per period first (or run `forecast prepare`)"
+        )
+    dims = _dimension_columns(frame, extra)
+    grid = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq=freq)
+    pos = grid.get_indexer(pd.DatetimeIndex(frame["ds"]))
+    off = pos < 0
+    if off.any():
+        example = frame["ds"][off].iloc[0]
+        raise DataError(
+            f"{int(off.sum())} date(s) are not on the {freq!r} grid, e.g. {example} in series "
+            f"{frame['unique_id'][off].iloc[0]!r}; pass the data's frequency with --freq "
+            "(D, W, MS, QS, h) or aggregate it to that frequency first"
+        )
+    out, n_filled = _fill_gaps(frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid)
+    if n_filled:
+        log.info("filled %d missing period(s) with 0 inside %d series", n_filled, len(dims))
+    return ValidSeries(df=out, dims=dims, freq=freq, n_filled=n_filled)
+
+
+def _fill_gaps(
+    ids: np.ndarray, pos: np.ndarray, y: np.ndarray, grid: pd.DatetimeIndex
+) -> tuple[pd.DataFrame, int]:
+    """Spread every series over its own span of the grid, zeros where a period had no row."""
+    codes, uniques = pd.factorize(ids, sort=True)
+    n = len(uniques)
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, -1)
+    np.minimum.at(first, codes, pos)
+    np.maximum.at(last, codes, pos)
+    lengths = last - first + 1
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    values = np.zeros(int(lengths.sum()))
+    values[starts[codes] + pos - first[codes]] = y
+    series_code = np.repeat(np.arange(n), lengths)
+    grid_pos = np.arange(len(values)) - np.repeat(starts, lengths) + np.repeat(first, lengths)
+    out = pd.DataFrame(
+        {
+            "unique_id": pd.Series(np.asarray(uniques, dtype=object)[series_code], dtype="str"),
+            "ds": grid[grid_pos].as_unit("ns").to_numpy(),
+            "y": values,
+        }
+    )
+    return out, len(values) - len(y)
+
+
+def max_horizon(history_length: int) -> int:
+    """The largest horizon the rule allows: a third of the history, rounded down.
+
+    Example:
+        >>> max_horizon(730), max_horizon(2)
+        (243, 0)
+    """
+    return int(history_length) // 3
+
+
+def check_horizon(h: int, history_length: int, freq: str = "D") -> int:
+    """Apply the horizon rule (as Amazon Forecast does): ``h`` may be at most a third of the history.
+
+    Args:
+        h: The forecast horizon in periods.
+        history_length: Number of periods of the longest series.
+        freq: The frequency, named in the message.
+
+    Returns:
+        ``h`` as an int.
+
+    Raises:
+        DataError: If ``h`` is not a positive integer or longer than a third of the history; the message
+            names h, the history length and the largest allowed h.
+
+    Example:
+        >>> check_horizon(30, 730)
+        30
+    """
+    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+        raise DataError(f"the horizon h must be a positive whole number of periods; got {h!r}")
+    allowed = max_horizon(history_length)
+    if h > allowed:
+        fix = (
+            f"use --horizon {allowed} or less"
+            if allowed >= 1
+            else "no horizon is possible; at least 3 periods are needed"
+        )
+        raise DataError(
+            f"horizon h={h} is longer than a third of the history: the longest series has {history_length} "
+            f"period(s) of {freq!r}, so the largest allowed h is {allowed}; {fix}, or supply at least "
+            f"{3 * h} periods of history"
+        )
+    return int(h)
+
+
+def check_backtest(h: int, n_windows: int, step_size: int, history_length: int) -> None:
+    """Check that the backtest windows leave at least half of the history for training.
+
+    The windows end at the last date and reach back ``h + (n_windows - 1) * step_size`` periods; as in
+    Amazon Forecast that offset may be at most half of the history, so the earliest window still trains
+    on a representative stretch.
+
+    Raises:
+        DataError: Naming the offset, the history length and the largest number of windows that fits.
+
+    Example:
+        >>> check_backtest(30, 3, 30, 730)
+    """
+    if isinstance(n_windows, bool) or int(n_windows) != n_windows or n_windows < 1:
+        raise DataError(f"n_windows (backtest windows) must be a positive integer; got {n_windows!r}")
+    if isinstance(step_size, bool) or int(step_size) != step_size or step_size < 1:
+        raise DataError(f"step_size must be a positive integer; got {step_size!r}")
+    offset = h + (n_windows - 1) * step_size
+    limit = history_length // 2
+    if offset > limit:
+        fits = max(0, (limit - h) // step_size + 1) if limit >= h else 0
+        raise DataError(
+            f"{n_windows} backtest window(s) of h={h} every {step_size} period(s) reach back {offset} "
+            "periods, "
+            f"more than half of the {history_length}-period history ({limit}); use --backtest-windows "
+            f"{fits} or less" + (", or a shorter horizon" if fits == 0 else "")
+        )

@@ -1,0 +1,104 @@
+"""Shared fixtures of the forecasting tests: seeded series frames and small test-double models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.quantiles import quantile_columns
+
+
+def _long_frame(series: dict[str, np.ndarray], freq: str = "D", start: str = "2023-01-02") -> pd.DataFrame:
+    parts = [
+        pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=len(y), freq=freq), "y": y})
+        for uid, y in series.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture
+def long_frame() -> Callable[..., pd.DataFrame]:
+    """Build a long frame ``unique_id, ds, y`` from ``{id: values}`` (all series start on one date)."""
+    return _long_frame
+
+
+@pytest.fixture
+def weekly_frame() -> pd.DataFrame:
+    """Four noisy daily series with a weekly cycle and a slow trend, 120 days each, seeded."""
+    rng = np.random.default_rng(7)
+    t = np.arange(120)
+    series = {
+        f"s{i}": 50.0 * (i + 1) + 0.1 * t + 8.0 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 1.5, t.size)
+        for i in range(4)
+    }
+    return _long_frame(series)
+
+
+class LastValuePlus:
+    """Test double: forecast the last value plus ``shift``; quantiles deliberately cross (reversed).
+
+    ``fail_on`` makes ``fit`` raise when a series id contains it, to exercise failure handling.
+    """
+
+    def __init__(self, shift: float = 0.0, alias: str = "last_plus", fail_on: str | None = None) -> None:
+        self.shift = shift
+        self.alias = alias
+        self.fail_on = fail_on
+
+    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> LastValuePlus:
+        if self.fail_on is not None and df["unique_id"].astype(str).str.contains(self.fail_on).any():
+            raise RuntimeError(f"cannot fit series containing {self.fail_on!r}")
+        self.last_ = df.groupby("unique_id", sort=True).agg(ds=("ds", "max"), y=("y", "last"))
+        self.freq_ = freq
+        return self
+
+    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
+        rows: list[dict[str, Any]] = []
+        for uid, (last_ds, last_y) in self.last_.iterrows():
+            dates = pd.date_range(last_ds, periods=h + 1, freq=self.freq_)[1:]
+            for ds in dates:
+                row: dict[str, Any] = {"unique_id": uid, "ds": ds, "mean": last_y + self.shift}
+                # Reversed on purpose: the highest level gets the lowest value.
+                for col, q in zip(quantile_columns(quantiles), quantiles, strict=True):
+                    row[col] = last_y + self.shift + (0.5 - q)
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def last_value_model() -> type[LastValuePlus]:
+    """The ``LastValuePlus`` test-double class."""
+    return LastValuePlus
+
+
+# --- Billing exports and synthetic bills -------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_COST = REPO.parent / "shared" / "data" / "cost"
+
+
+@pytest.fixture(scope="session")
+def sample_bills_dir() -> Path:
+    """The committed sample bills (``data/bills``: ``cur2/``, ``cur_legacy.csv.gz``, ``focus.csv.gz``)."""
+    return REPO / "data" / "bills"
+
+
+@pytest.fixture(scope="session")
+def shared_cost_dir() -> Path:
+    """Real billing samples (legacy CUR, FOCUS 1.0, FOCUS spec examples); tests skip when absent."""
+    if not SHARED_COST.is_dir():
+        pytest.skip(f"real billing samples not found at {SHARED_COST}")
+    return SHARED_COST
+
+
+@pytest.fixture(scope="session")
+def synthetic_bills() -> pd.DataFrame:
+    """Canonical line items of the seed-0 synthetic bill (the one written to ``data/bills``)."""
+    from forecasting.synthetic import generate_bills
+
+    return generate_bills(seed=0)
