@@ -102,3 +102,46 @@ def synthetic_bills() -> pd.DataFrame:
     from forecasting.synthetic import generate_bills
 
     return generate_bills(seed=0)
+
+
+# --- Forecast runs (series, fitted forecasters, output folders) ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def bill_series(sample_bills_dir: Path) -> pd.DataFrame:
+    """Daily usage cost per service and account of the sample FOCUS bill: six series, the last 150 days."""
+    import duckdb
+
+    focus = (sample_bills_dir / "focus.csv.gz").as_posix()
+    df = duckdb.sql(
+        f"""
+        SELECT ServiceName AS service, CAST(SubAccountId AS VARCHAR) AS account,
+               ServiceName || '|' || CAST(SubAccountId AS VARCHAR) AS unique_id,
+               CAST(CAST(ChargePeriodStart AS TIMESTAMP) AS DATE) AS ds, SUM(EffectiveCost) AS y
+        FROM read_csv('{focus}', types={{'SubAccountId': 'VARCHAR'}})
+        WHERE ChargeCategory = 'Usage'
+          AND ServiceName IN ('Amazon Elastic Compute Cloud', 'AWS Lambda')
+        GROUP BY ALL ORDER BY unique_id, ds
+        """
+    ).df()
+    df["ds"] = pd.to_datetime(df["ds"])
+    return df[df["ds"] > df["ds"].max() - pd.Timedelta(days=150)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def fitted_run(bill_series: pd.DataFrame):
+    """A Forecaster fitted on ``bill_series`` (h=14, two backtest windows) and its forecasts."""
+    from forecasting.forecaster import Forecaster
+
+    fc = Forecaster(models=["naive", "seasonal_naive"], n_windows=2).fit(bill_series, h=14)
+    return fc, fc.predict(14)
+
+
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory: pytest.TempPathFactory, fitted_run) -> Path:
+    """An output folder written by ``write_run`` from ``fitted_run`` (two charts, no CSV)."""
+    from forecasting.export import write_run
+
+    out = tmp_path_factory.mktemp("run") / "out"
+    fc, forecasts = fitted_run
+    return write_run(out, fc, forecasts, n_plots=2, extra={"currency": "USD"})

@@ -1,0 +1,65 @@
+"""``forecast lookup``: print the forecast of chosen series and dates from a run folder, or plot it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import pandas as pd
+
+from costrec.atomic import atomic_file
+from forecasting.lookup import MAX_PANELS, load_run, lookup, lookup_chart
+
+__all__ = ["add_parser", "run", "format_table"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``forecast lookup``."""
+    p = subparsers.add_parser(
+        "lookup",
+        help="print the forecast of chosen series and dates from a run folder",
+        description="Print the forecast rows of the series matching every filter (service and account "
+        "ignore case and match whole values first, else parts) between --from and --to.",
+    )
+    p.add_argument("run_folder", metavar="OUT", help="output folder of `forecast run`")
+    p.add_argument("--service", help="service name (e.g. 'Amazon Elastic Compute Cloud' or 'compute')")
+    p.add_argument("--account", help="account id or name")
+    p.add_argument("--id", dest="unique_id", metavar="UNIQUE_ID", help="exact series id")
+    p.add_argument("--from", dest="start", metavar="DATE", help="first date to show (inclusive)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last date to show (inclusive)")
+    p.add_argument("--plot", metavar="FILE.png", help=f"also write a fan chart (up to {MAX_PANELS} series)")
+    p.set_defaults(func=run)
+
+
+def format_table(rows: pd.DataFrame, currency: str) -> str:
+    """The rows as aligned text with a total line (the sum of means is a valid total; quantiles are not)."""
+    shown = rows.copy()
+    shown["ds"] = shown["ds"].dt.strftime(
+        "%Y-%m-%d %H:%M" if (shown["ds"].dt.hour != 0).any() else "%Y-%m-%d"
+    )
+    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+    n_series = rows["unique_id"].nunique()
+    total = rows["mean"].sum()
+    return (
+        f"{text}\n{n_series} series, {len(rows)} rows; expected total (sum of mean): {total:,.2f} {currency}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``forecast lookup`` and return the exit status."""
+    result = load_run(args.run_folder)
+    rows = lookup(
+        result,
+        service=args.service,
+        account=args.account,
+        unique_id=args.unique_id,
+        start=args.start,
+        end=args.end,
+    )
+    print(format_table(rows, result.currency))
+    if args.plot:
+        fig = lookup_chart(result, rows)
+        with atomic_file(args.plot) as tmp:
+            fig.savefig(tmp, format="png", dpi=110)
+        print(f"wrote {args.plot}")
+    return 0

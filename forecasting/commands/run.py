@@ -1,0 +1,209 @@
+"""``forecast run``: backtest the models, choose per series, forecast quantiles and export everything."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecasting.automl import SELECT_MODES
+from forecasting.errors import DataError
+from forecasting.export import check_output_folder, write_run
+from forecasting.forecaster import DEFAULT_MODELS, Forecaster
+from forecasting.models import MODELS
+
+__all__ = [
+    "add_parser",
+    "run",
+    "add_series_input_arguments",
+    "load_series",
+    "parse_quantiles",
+    "default_season",
+]
+
+log = logging.getLogger(__name__)
+
+# Periods per season by frequency when --season-length is not given.
+_SEASONS = {"D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4, "h": 24, "H": 24}
+
+
+def default_season(freq: str) -> int:
+    """The usual season of a frequency: a week of days, a year of weeks, months or quarters, a day of hours.
+
+    Example:
+        >>> default_season("D"), default_season("W-MON"), default_season("MS"), default_season("YS")
+        (7, 52, 12, 1)
+    """
+    return _SEASONS.get(str(freq).split("-")[0].lstrip("0123456789"), 1)
+
+
+def parse_quantiles(text: str) -> tuple[float, ...]:
+    """Read ``0.1,0.5,0.9`` (or percentages ``10,50,90``) into quantile levels.
+
+    Example:
+        >>> parse_quantiles("0.1, 0.5,0.9"), parse_quantiles("5,50,95")
+        ((0.1, 0.5, 0.9), (0.05, 0.5, 0.95))
+    """
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise DataError(f"--quantiles: could not read {text!r}; use levels such as 0.1,0.5,0.9") from exc
+    if values and all(1.0 < v < 100.0 for v in values):
+        values = [v / 100.0 for v in values]
+    return tuple(values)
+
+
+def _models(text: str) -> list[str]:
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODELS]
+    if not names or unknown:
+        raise DataError(f"--models: unknown model(s) {unknown or text!r}; choose from {','.join(MODELS)}")
+    return names
+
+
+def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """INPUT and the flags of ``forecast prepare`` (used when INPUT is a raw billing export)."""
+    parser.add_argument(
+        "input", metavar="INPUT", help="series file (Parquet/CSV: unique_id, ds, y) or billing export"
+    )
+    try:
+        from forecasting.commands.prepare import add_prepare_arguments
+    except ImportError:  # pragma: no cover - only while the prepare command is not installed
+        return
+    add_prepare_arguments(parser)
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``forecast run``."""
+    p = subparsers.add_parser(
+        "run",
+        help="backtest models, pick the best per series and forecast quantiles",
+        description="Backtest the models on the last windows of the history, choose the model with the "
+        "lowest mean weighted quantile loss per series (or one for all with --select dataset), forecast "
+        "--horizon periods and write forecasts, backtest values, accuracy, summary.json and charts to OUT.",
+    )
+    add_series_input_arguments(p)
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder (replaced as a whole)")
+    p.add_argument(
+        "--horizon", type=int, required=True, metavar="H", help="periods to forecast (<= 1/3 of history)"
+    )
+    p.add_argument("--quantiles", default="0.1,0.5,0.9", help="quantile levels (default: 0.1,0.5,0.9)")
+    p.add_argument("--freq", default="D", help="series frequency: D, W, MS, QS, H (default: D)")
+    p.add_argument(
+        "--season-length", type=int, default=None, help="periods per season (default: 7 for D, ...)"
+    )
+    p.add_argument(
+        "--backtest-windows", type=int, default=1, choices=range(1, 6), metavar="N", help="1-5 (default 1)"
+    )
+    p.add_argument(
+        "--step-size", type=int, default=None, help="periods between backtest windows (default: H)"
+    )
+    p.add_argument("--models", default=",".join(DEFAULT_MODELS), help=f"comma list from {', '.join(MODELS)}")
+    p.add_argument(
+        "--select", choices=SELECT_MODES, default="series", help="a model per series or one for all"
+    )
+    p.add_argument("--csv", action="store_true", help="also write every table as CSV")
+    p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")
+    p.add_argument("--currency", default=None, help="currency for charts (default: the data's, else USD)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: by number of series)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or report")
+    p.set_defaults(func=run)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    if path.name.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        # Text: ids such as account 012345678901 must keep their leading zero, so nothing is guessed here;
+        # validation parses ds and y.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    raise DataError(f"INPUT {str(path)!r}: expected a Parquet or CSV file (or a billing export folder)")
+
+
+def load_series(path: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read INPUT: a series table as is, a raw billing export through ``forecast prepare``.
+
+    Returns:
+        The long frame and what to add to ``summary.json`` (the input, the prepare report).
+    """
+    source = Path(path)
+    if not source.exists():
+        raise DataError(f"INPUT {path!r} does not exist")
+    info: dict[str, Any] = {"input": str(source)}
+    try:
+        from forecasting.commands import prepare
+    except ImportError:  # pragma: no cover - only while the prepare command is not installed
+        prepare = None
+    if prepare is not None and prepare.is_billing_export(source):
+        start = time.perf_counter()
+        result = prepare.prepare_from_args(source, args)
+        info["prepare"] = result.report.summary()
+        info["prepare_seconds"] = round(time.perf_counter() - start, 3)
+        return result.series, info
+    return _read_table(source), info
+
+
+def _currency(dims: pd.DataFrame, given: str | None) -> str:
+    if given:
+        return given
+    for col in ("currency", "billing_currency"):
+        if col in dims.columns and dims[col].nunique() == 1:
+            return str(dims[col].iloc[0])
+    return "USD"
+
+
+def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) -> str:
+    first, last = forecasts["ds"].min(), forecasts["ds"].max()
+    lines = [
+        f"{len(fc.dims_)} series, {fc.history_length_} periods of {fc.freq_}; "
+        f"forecast {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    ]
+    if fc.selection_ is not None:
+        board = fc.selection_.leaderboard
+        wanted = ("model", "mean_wql", "relative_wql", "wape", "mase", "coverage", "n_series")
+        table = board[[c for c in wanted if c in board.columns]].to_string(
+            index=False, float_format=lambda v: f"{v:.4f}"
+        )
+        lines += ["backtest leaderboard (mean_wql: lower is better; relative_wql: vs seasonal naive):", table]
+    lines.append(f"wrote {out} in {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``forecast run`` and return the exit status."""
+    start = time.perf_counter()
+    out = check_output_folder(args.output)
+    df, info = load_series(args.input, args)
+    show = not args.quiet and sys.stderr.isatty()
+    fc = Forecaster(
+        models=_models(args.models),
+        quantiles=parse_quantiles(args.quantiles),
+        freq=args.freq,
+        season_length=args.season_length or default_season(args.freq),
+        select=args.select,
+        n_windows=args.backtest_windows,
+        step_size=args.step_size,
+        n_jobs=args.jobs,
+        show_progress=show,
+    )
+    fc.fit(df, h=args.horizon)
+    forecasts = fc.predict(args.horizon)
+    info["currency"] = currency = _currency(fc.dims_, args.currency)
+    info["timings_total_seconds"] = round(time.perf_counter() - start, 3)
+    write_run(
+        out,
+        fc,
+        forecasts,
+        csv=args.csv,
+        n_plots=args.plots,
+        currency=currency,
+        extra=info,
+    )
+    if not args.quiet:
+        print(_report(fc, forecasts, out, time.perf_counter() - start))
+    return 0

@@ -1,0 +1,226 @@
+"""Write a forecast run the way Amazon Forecast exports it: forecasts, backtest values, accuracy, summary.
+
+Layout of ``OUT/`` (Parquet always, the same tables as CSV next to them with ``csv=True``)::
+
+    forecasts.parquet              final forecasts of the chosen models (+ dimension columns)
+    history.parquet                the series the run was fitted on (for lookups and charts)
+    forecasted-values/<model>.parquet        backtest forecasts: unique_id, model, cutoff, ds, y, p.., mean
+    accuracy-metric-values/<model>.parquet   per series and window, plus one dataset row per model
+    summary.json                   settings, leaderboard, choices, timings, versions
+    plots/NN-<series>.png          fan charts of the most expensive series
+
+The whole folder is built next to ``OUT`` and swapped in at the end, so a run that fails (or is killed)
+leaves the previous ``OUT`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from costrec.atomic import atomic_dir
+from forecasting.errors import DataError
+from forecasting.forecaster import Forecaster
+from forecasting.plots import save_top_fan_charts
+
+__all__ = ["SUMMARY", "write_run", "accuracy_table", "to_json", "check_output_folder", "library_versions"]
+
+SUMMARY = "summary.json"
+_LIBRARIES = (
+    "costrec",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "lightgbm",
+    "pyarrow",
+    "duckdb",
+    "matplotlib",
+)
+
+
+def check_output_folder(out: str | os.PathLike[str]) -> Path:
+    """Refuse an output path that is a file or a folder holding something other than an earlier run.
+
+    The run replaces ``OUT`` as a whole; pointing it at a home folder by mistake must not delete it.
+
+    Raises:
+        DataError: If ``out`` is a file, or a non-empty folder without a ``summary.json``.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"output {str(out)!r} is a file; pass a folder for the run's outputs")
+    if out.is_dir() and any(out.iterdir()) and not (out / SUMMARY).is_file():
+        raise DataError(
+            f"output folder {str(out)!r} is not empty and holds no earlier forecast run ({SUMMARY}); "
+            "the run replaces the folder as a whole, so pass a new or empty folder"
+        )
+    return out
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the libraries that shape the numbers."""
+    out = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def to_json(value: Any) -> Any:
+    """Make a value JSON-safe: NaN/inf -> null, numpy scalars -> Python, timestamps -> ISO strings.
+
+    Example:
+        >>> to_json({"a": np.float64("nan"), "b": [np.int64(2), pd.Timestamp("2024-01-01")]})
+        {'a': None, 'b': [2, '2024-01-01T00:00:00']}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | np.ndarray | pd.Index | pd.Series):
+        return [to_json(v) for v in list(value)]
+    if isinstance(value, pd.Timestamp | datetime):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT or value is pd.NA:
+        return None
+    return value
+
+
+def accuracy_table(forecaster: Forecaster) -> pd.DataFrame:
+    """Accuracy rows: one per series, window and model, then one dataset-level row per model.
+
+    Columns: ``level`` (``series`` or ``dataset``), ``unique_id``, ``cutoff`` (empty on dataset rows),
+    ``model``, ``wql_<q>`` per quantile, ``mean_wql``, ``wape``, ``rmse``, ``mase``, ``mape``, ``smape``,
+    ``coverage`` (share of actuals inside the outer band) and ``interval_width``.
+    """
+    if forecaster.selection_ is None:
+        return pd.DataFrame()
+    series = forecaster.selection_.scores.assign(level="series")
+    overall = forecaster.selection_.overall.assign(level="dataset")
+    # Dataset rows pool every series and window: no id, no cutoff.
+    overall["unique_id"] = pd.Series([None] * len(overall), dtype="str", index=overall.index)
+    overall["cutoff"] = pd.Series(pd.NaT, index=overall.index, dtype=series["cutoff"].dtype)
+    table = pd.concat([series, overall[series.columns]], ignore_index=True)
+    first = ["level", "unique_id", "cutoff", "model"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def _write(df: pd.DataFrame, path: Path, csv: bool) -> list[Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(path, index=False)
+    written = [path]
+    if csv:
+        df.to_csv(path.with_suffix(".csv"), index=False)
+        written.append(path.with_suffix(".csv"))
+    return written
+
+
+def _with_dims(df: pd.DataFrame, dims: pd.DataFrame) -> pd.DataFrame:
+    if dims.shape[1] <= 1:
+        return df
+    merged = df.merge(dims, on="unique_id", how="left", validate="many_to_one")
+    extra = [c for c in dims.columns if c != "unique_id"]
+    rest = [c for c in df.columns if c != "unique_id"]
+    return merged[["unique_id", *extra, *rest]]
+
+
+def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str, Any]) -> dict[str, Any]:
+    history = forecaster.history_
+    selection = forecaster.selection_
+    choices = forecaster.choices_
+    assert choices is not None
+    settings = {
+        "h": int(forecasts.groupby("unique_id").size().max()),
+        "quantiles": list(forecaster.quantiles_),
+        "freq": forecaster.freq_,
+        "season_length": int(forecaster.season_length),
+        "backtest_windows": int(forecaster.n_windows),
+        "step_size": forecaster.step_size,
+        "select": forecaster.select,
+        "models": list(forecaster.models_),
+    }
+    data = {
+        "series": int(len(forecaster.dims_)),
+        "rows": int(len(history)),
+        "start": history["ds"].min(),
+        "end": history["ds"].max(),
+        "history_length": int(forecaster.history_length_),
+        "forecast_start": forecasts["ds"].min(),
+        "forecast_end": forecasts["ds"].max(),
+    }
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": settings,
+        "data": data,
+        "leaderboard": [] if selection is None else selection.leaderboard.to_dict("records"),
+        "choices": {
+            "counts": choices["model"].value_counts().to_dict(),
+            "basis": choices["basis"].value_counts().to_dict(),
+            "by_series": dict(zip(choices["unique_id"], choices["model"], strict=True)),
+        },
+        "timings": forecaster.timings_,
+        "versions": library_versions(),
+        **extra,
+    }
+
+
+def write_run(
+    out: str | os.PathLike[str],
+    forecaster: Forecaster,
+    forecasts: pd.DataFrame,
+    *,
+    csv: bool = False,
+    n_plots: int = 10,
+    currency: str = "USD",
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write every output of a fitted run into ``out``, atomically (all of it or none of it).
+
+    Args:
+        out: The output folder; replaced as a whole (see :func:`check_output_folder`).
+        forecaster: A fitted :class:`~forecasting.forecaster.Forecaster` (its backtest, choices, timings).
+        forecasts: Its ``predict(h)`` output.
+        csv: Also write every table as CSV.
+        n_plots: Fan charts of this many most expensive series (0 for none).
+        currency: Unit shown on the charts.
+        extra: More top-level entries for ``summary.json`` (input file, prepare report, total time).
+
+    Returns:
+        The output folder.
+    """
+    out = check_output_folder(out)
+    dims = forecaster.dims_
+    with atomic_dir(out) as tmp:
+        written = _write(_with_dims(forecasts, dims), tmp / "forecasts.parquet", csv)
+        written += _write(_with_dims(forecaster.history_, dims), tmp / "history.parquet", csv)
+        if forecaster.cv_ is not None:
+            cv = forecaster.cv_[["unique_id", "model", "cutoff", "ds", "y", *forecaster.cv_.columns[5:]]]
+            accuracy = accuracy_table(forecaster)
+            for model, part in cv.groupby("model", sort=False):
+                written += _write(part, tmp / "forecasted-values" / f"{model}.parquet", csv)
+            for model, part in accuracy.groupby("model", sort=False):
+                written += _write(part, tmp / "accuracy-metric-values" / f"{model}.parquet", csv)
+        if n_plots > 0:
+            written += save_top_fan_charts(
+                tmp / "plots", forecaster.history_, forecasts, forecaster.quantiles_, n=n_plots,
+                currency=currency, freq=forecaster.freq_,
+            )  # fmt: skip
+        summary = _summary(forecaster, forecasts, extra or {})
+        summary["outputs"] = sorted(p.relative_to(tmp).as_posix() for p in written) + [SUMMARY]
+        (tmp / SUMMARY).write_text(json.dumps(to_json(summary), indent=2) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,96 @@
+"""forecast run end to end: inputs, flags, outputs, errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.cli import main
+from forecasting.commands.run import default_season, parse_quantiles
+
+
+@pytest.fixture
+def series_file(tmp_path, bill_series):
+    path = tmp_path / "series.parquet"
+    bill_series.to_parquet(path)
+    return path
+
+
+def test_run_writes_every_output(series_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        ["run", str(series_file), "-o", str(out), "--horizon", "10", "--backtest-windows", "2",
+         "--models", "seasonal_naive,naive", "--quantiles", "0.05,0.5,0.95", "--plots", "1", "--csv"]
+    )  # fmt: skip
+    assert code == 0
+    report = capsys.readouterr().out
+    assert "backtest leaderboard" in report
+    assert "automl" in report
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["backtest_windows"] == 2
+    assert summary["settings"]["season_length"] == 7
+    assert summary["input"] == str(series_file)
+    final = pd.read_parquet(out / "forecasts.parquet")
+    assert {"p5", "p50", "p95"} <= set(final.columns)
+    assert final.groupby("unique_id").size().eq(10).all()
+    assert (out / "forecasts.csv").is_file()
+    assert len(list((out / "plots").glob("*.png"))) == 1
+
+
+def test_csv_input_keeps_account_ids_as_text(tmp_path, bill_series):
+    path = tmp_path / "series.csv"
+    bill_series.to_csv(path, index=False)
+    out = tmp_path / "out"
+    assert (
+        main(["run", str(path), "-o", str(out), "--horizon", "7", "--models", "naive", "--plots", "0", "-q"])
+        == 0
+    )
+    final = pd.read_parquet(out / "forecasts.parquet")
+    assert "012345678901" in set(final["account"])
+
+
+def test_monthly_series_through_the_cli(tmp_path, long_frame):
+    t = np.arange(36)
+    df = long_frame({"m": 100 + 20 * np.sin(2 * np.pi * t / 12)}, freq="MS", start="2021-01-01")
+    path = tmp_path / "monthly.parquet"
+    df.to_parquet(path)
+    out = tmp_path / "out"
+    code = main(["run", str(path), "-o", str(out), "--horizon", "12", "--freq", "MS", "--plots", "1", "-q"])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["season_length"] == 12
+    final = pd.read_parquet(out / "forecasts.parquet")
+    assert final["ds"].dt.is_month_start.all()
+    np.testing.assert_allclose(final["p50"], df["y"].iloc[-12:])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--horizon", "60"], "largest allowed h is 50"),
+        (["--horizon", "7", "--models", "naive,prophet"], "unknown model"),
+        (["--horizon", "7", "--quantiles", "0.9,0.1"], "increasing"),
+    ],
+)
+def test_bad_requests_exit_with_status_2_and_a_message(series_file, tmp_path, capsys, extra, message):
+    assert main(["run", str(series_file), "-o", str(tmp_path / "out"), *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_input_and_foreign_output_folder(tmp_path, series_file, capsys):
+    assert main(["run", str(tmp_path / "nope.parquet"), "-o", str(tmp_path / "o"), "--horizon", "3"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "thesis.tex").write_text("precious")
+    assert main(["run", str(series_file), "-o", str(tmp_path / "home"), "--horizon", "3"]) == 2
+    assert (tmp_path / "home" / "thesis.tex").read_text() == "precious"
+
+
+def test_flag_parsers():
+    assert parse_quantiles("10,50,90") == (0.1, 0.5, 0.9)
+    assert default_season("h") == 24
+    assert default_season("QS-JAN") == 4
