@@ -9,15 +9,18 @@ import numpy as np
 import pandas as pd
 
 from metrics._checks import (
+    check_k,
     check_quantiles,
     check_season_length,
     column_as_float,
     require_columns,
     safe_divide,
 )
+from metrics._keys import first_hits, sorted_unique
 from metrics._scale import naive_scales
+from metrics.ranking import hit_rate_at_k, mrr_at_k, ndcg_at_k, precision_at_k, recall_at_k
 
-__all__ = ["LEVELS", "forecast_scores"]
+__all__ = ["LEVELS", "catalog_coverage_score", "forecast_scores", "rank_scores"]
 
 LEVELS: tuple[str, ...] = ("series", "dataset", "series_mean")
 
@@ -215,3 +218,157 @@ def _table(
     for name, values in scores.items():
         out[name] = np.asarray(values, dtype=np.float64)
     return out
+
+
+def _id_kind(values: pd.Series) -> str:
+    """ "number", "text" or "other" for an id column, looking inside object columns; "" when all missing."""
+    if not values.notna().any():
+        return ""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "number"
+    return "text" if kind == "string" else "other"
+
+
+def _check_same_kind(left: pd.DataFrame, right: pd.DataFrame, columns: Sequence[str], names: str) -> None:
+    """Raise when an id column holds numbers in one frame and text in the other: nothing would ever match."""
+    left_name, right_name = names.split("/")
+    for column in columns:
+        kinds = {_id_kind(left[column]), _id_kind(right[column])}
+        if kinds == {"number", "text"}:
+            raise ValueError(
+                f"{column!r} holds {_id_kind(left[column])}s ({left[column].dtype}) in {left_name} but "
+                f"{_id_kind(right[column])}s ({right[column].dtype}) in {right_name}; give both the same type"
+            )
+
+
+def rank_scores(
+    recommendations: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    k: int,
+    user_col: str = "user_id",
+    item_col: str = "item_id",
+    rank_col: str = "rank",
+) -> pd.DataFrame:
+    """Per-user top-k ranking metrics of a recommendation frame against held-out target interactions.
+
+    Each user's list is ordered by ``rank_col`` (ties keep frame order) and its first ``k`` entries are
+    scored, so gaps in the ranks do not matter. Only users with at least one target get a row; a user with
+    targets but no recommendation scores 0 everywhere. Duplicate targets count once, and an item repeated in
+    one list hits only at its first position. The metrics are those of :mod:`metrics.ranking`.
+
+    Args:
+        recommendations: ``user_col, item_col, rank_col``, one row per recommended item.
+        targets: ``user_col, item_col``: the relevant (held-out) interactions.
+        k: Cut-off, a positive integer.
+        user_col: User id column of both frames. Defaults to ``"user_id"``.
+        item_col: Item id column of both frames. Defaults to ``"item_id"``.
+        rank_col: Rank column of ``recommendations`` (1 is best). Defaults to ``"rank"``.
+
+    Returns:
+        One row per user with a target, sorted by user: ``user_col``, ``precision_at_k``, ``recall_at_k``,
+        ``mrr_at_k``, ``ndcg_at_k``, ``hit_rate_at_k``, ``n_targets``.
+
+    Raises:
+        ValueError: On missing columns, ``k <= 0``, no targets, NaN ranks, or id columns whose types differ.
+
+    Example:
+        >>> recs = pd.DataFrame({"user_id": ["u"] * 5, "rank": [1, 2, 3, 4, 5],
+        ...                      "item_id": ["a", "b", "c", "d", "e"]})
+        >>> targets = pd.DataFrame({"user_id": ["u", "u", "v"], "item_id": ["b", "e", "a"]})
+        >>> scores = rank_scores(recs, targets, k=5)
+        >>> scores[["user_id", "precision_at_k", "recall_at_k", "mrr_at_k", "ndcg_at_k"]].round(4)
+          user_id  precision_at_k  recall_at_k  mrr_at_k  ndcg_at_k
+        0       u             0.4          1.0       0.5     0.6241
+        1       v             0.0          0.0       0.0     0.0000
+    """
+    k = check_k(k)
+    require_columns(recommendations, [user_col, item_col, rank_col], frame="recommendations")
+    require_columns(targets, [user_col, item_col], frame="targets")
+    _check_same_kind(recommendations, targets, [user_col, item_col], "recommendations/targets")
+    tgt = targets[[user_col, item_col]].dropna()
+    if tgt.empty:
+        raise ValueError("targets has no (user, item) rows; pass the held-out interactions to score against")
+    n_rec = len(recommendations)
+    # Integer codes shared by both frames; users sorted so the output is in user order. Missing ids get -1.
+    user_codes, user_values = pd.factorize(
+        pd.concat([recommendations[user_col], tgt[user_col]], ignore_index=True), sort=True
+    )
+    item_codes, item_values = pd.factorize(
+        pd.concat([recommendations[item_col], tgt[item_col]], ignore_index=True)
+    )
+    n_items = max(len(item_values), 1)
+    has_target = np.zeros(len(user_values), dtype=bool)
+    has_target[user_codes[n_rec:]] = True
+    row_of = np.cumsum(has_target) - 1  # output row of each user with a target
+    users = user_values[has_target]
+
+    rec_users, rec_items = user_codes[:n_rec], item_codes[:n_rec]
+    keep = (rec_users >= 0) & (rec_items >= 0)
+    keep[keep] = has_target[rec_users[keep]]
+    rank = column_as_float(recommendations, rank_col, frame="recommendations")[keep]
+    rec_users, rec_items = row_of[rec_users[keep]], rec_items[keep]
+    # Order every list by rank, then number the positions within each user's block.
+    order = np.lexsort((rank, rec_users))
+    rec_users, rec_items = rec_users[order], rec_items[order]
+    is_start = np.ones(rec_users.size, dtype=bool)
+    is_start[1:] = rec_users[1:] != rec_users[:-1]
+    position = np.arange(rec_users.size) - np.flatnonzero(is_start)[np.cumsum(is_start) - 1]
+    in_k = position < k
+    rec_users, rec_items, position = rec_users[in_k], rec_items[in_k], position[in_k]
+
+    rec_keys = rec_users.astype(np.int64) * n_items + rec_items
+    tgt_keys = sorted_unique(row_of[user_codes[n_rec:]].astype(np.int64) * n_items + item_codes[n_rec:])
+    hit = first_hits(rec_keys, tgt_keys)
+    hits = np.zeros((len(users), k), dtype=bool)
+    hits[rec_users[hit], position[hit]] = True
+    n_targets = np.bincount(tgt_keys // n_items, minlength=len(users))
+
+    out = pd.DataFrame({user_col: users})
+    for metric in (precision_at_k, recall_at_k, mrr_at_k, ndcg_at_k, hit_rate_at_k):
+        out[metric.__name__] = metric(hits, n_targets, k=k)
+    out["n_targets"] = n_targets
+    return out
+
+
+def _as_series(values: Any) -> pd.Series:
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, pd.Index):
+        return values.to_series()
+    return pd.Series(np.ravel(np.asarray(values, dtype=object)).tolist())
+
+
+def catalog_coverage_score(recommended_items: Any, catalog: Any) -> float:
+    """Share of the catalog recommended to at least one user.
+
+    Recommended items outside the catalog are ignored, so the score lies in [0, 1]; missing ids (None/NaN)
+    are dropped from both inputs.
+
+    Args:
+        recommended_items: Every recommended item id, repeats allowed (e.g. ``recommendations["item_id"]``).
+        catalog: The items that could have been recommended.
+
+    Returns:
+        Distinct catalog items recommended, divided by the number of distinct catalog items.
+
+    Raises:
+        ValueError: On an empty catalog, or ids that are numbers in one input and text in the other.
+
+    Example:
+        >>> catalog_coverage_score(["a", "b", "a", "zz"], ["a", "b", "c", "d"])
+        0.5
+    """
+    recommended = _as_series(recommended_items).dropna()
+    items = _as_series(catalog).dropna().unique()
+    if items.size == 0:
+        raise ValueError("catalog is empty; pass the ids of every item that could be recommended")
+    if len(recommended):
+        _check_same_kind(
+            pd.DataFrame({"item": recommended}),
+            pd.DataFrame({"item": items}),
+            ["item"],
+            "recommended_items/catalog",
+        )
+    return float(pd.Index(items).isin(recommended.unique()).mean())
