@@ -36,7 +36,8 @@ class Lift:
         mean_b: Mean of B over the units.
         ratio: ``mean_a / mean_b`` ("x times the baseline"); ``nan`` when ``mean_b == 0``.
         diff: ``mean_a - mean_b``.
-        ratio_ci: Percentile bootstrap interval of the ratio (``nan`` ends when it is undefined).
+        ratio_ci: Percentile bootstrap interval of the ratio; an end is ``nan`` when it cannot be bounded
+            because too many resamples have a zero baseline mean.
         diff_ci: Percentile bootstrap interval of the difference.
         n: Number of paired units.
     """
@@ -73,16 +74,25 @@ def _bootstrap_means(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> tu
 
 
 def _percentile_interval(values: np.ndarray, ci: float) -> tuple[float, float]:
-    if np.isnan(values).any():
+    """Percentile interval of bootstrap values; NaN (undefined) resamples are left out.
+
+    An end that falls among infinite values (ratios over a zero baseline mean) cannot be bounded: NaN.
+    """
+    values = values[~np.isnan(values)]
+    if values.size == 0:
         return (np.nan, np.nan)
     alpha = (1.0 - ci) / 2.0
-    lo, hi = np.quantile(values, [alpha, 1.0 - alpha])
-    return (float(lo), float(hi))
+    with np.errstate(invalid="ignore"):  # interpolating between two infinities gives NaN, handled below
+        lo, hi = np.quantile(values, [alpha, 1.0 - alpha])
+    return (float(lo) if np.isfinite(lo) else np.nan, float(hi) if np.isfinite(hi) else np.nan)
 
 
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.full(np.shape(a), np.nan)
+def _boot_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Resampled ratios: +-inf when only the baseline mean is zero, NaN when both are."""
+    out = np.full(a.shape, np.nan)
     np.divide(a, b, out=out, where=b != 0)
+    over_zero = (b == 0) & (a != 0)
+    out[over_zero] = np.copysign(np.inf, a[over_zero])
     return out
 
 
@@ -91,7 +101,9 @@ def lift(per_unit_a: Any, per_unit_b: Any, *, n_boot: int = 1000, ci: float = 0.
 
     ``per_unit_a[i]`` and ``per_unit_b[i]`` must belong to the same unit (user or series). Units are
     resampled with replacement, the same draw for A and B, and the interval is the percentile interval of
-    the resampled ratios and differences. The ratio interval is ``nan`` when a resample has ``mean_b = 0``.
+    the resampled ratios and differences. A resample whose baseline mean is zero has an infinite ratio
+    (it is left out when both means are zero); when such resamples reach past an end of the interval,
+    that end is ``nan``, e.g. the upper end of "x times a baseline that almost never hits".
 
     Args:
         per_unit_a: Metric of model A per unit.
@@ -124,7 +136,7 @@ def lift(per_unit_a: Any, per_unit_b: Any, *, n_boot: int = 1000, ci: float = 0.
         mean_b=mean_b,
         ratio=mean_a / mean_b if mean_b != 0 else np.nan,
         diff=mean_a - mean_b,
-        ratio_ci=_percentile_interval(_ratio(boot_a, boot_b), float(ci)),
+        ratio_ci=_percentile_interval(_boot_ratio(boot_a, boot_b), float(ci)),
         diff_ci=_percentile_interval(boot_a - boot_b, float(ci)),
         n=int(a.size),
     )

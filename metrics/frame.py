@@ -175,6 +175,13 @@ def forecast_scores(
     by_cols = [c for c in by_names if c in df.columns and c not in (id_col, cutoff_col)]
     has_cutoff = cutoff_col in df.columns
     series_keys = [id_col, *([cutoff_col] if has_cutoff else []), *by_cols]
+    for key in (id_col, cutoff_col) if has_cutoff else (id_col,):
+        missing = df[key].isna().to_numpy()
+        if missing.any():
+            row = df.index[int(np.argmax(missing))]
+            raise ValueError(
+                f"forecast frame column {key!r} has {int(missing.sum())} missing value(s), e.g. row {row!r}"
+            )
 
     y = column_as_float(df, target_col, frame="forecast frame")
     point = column_as_float(df, point_col, frame="forecast frame")

@@ -76,6 +76,16 @@ def test_zero_baseline_mean_gives_nan_ratio_but_a_diff() -> None:
     assert result.diff_ci[0] <= 1.5 <= result.diff_ci[1]
 
 
+def test_rarely_nonzero_baseline_bounds_the_ratio_from_below_only() -> None:
+    """Many resamples miss the baseline's only hit: the ratio has a lower bound but no upper bound."""
+    b = np.zeros(40)
+    b[0] = 1.0
+    result = lift(np.full(40, 0.5), b, n_boot=500, seed=0)
+    assert result.ratio == pytest.approx(20.0)
+    assert 0 < result.ratio_ci[0] <= result.ratio
+    assert math.isnan(result.ratio_ci[1])
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(1, 25).flatmap(

@@ -168,6 +168,7 @@ def test_undefined_series_values_are_left_out_of_the_series_mean() -> None:
         (lambda d: d, {"level": "global"}, r"level must be one of .*got 'global'"),
         (lambda d: d, {"season_length": 0}, r"season_length must be a positive integer; got 0"),
         (lambda d: d.assign(mean="x"), {}, r"column 'mean' must be numeric"),
+        (lambda d: d.assign(cutoff=d["cutoff"].where(d.index != 2)), {}, r"'cutoff' has 1 missing .* row 2"),
     ],
 )
 def test_bad_frames_raise_with_what_was_received(forecast_frames, change, kwargs, match: str) -> None:
