@@ -1,1 +1,28 @@
 """Recommenders, one module each, and the ``MODELS`` registry used by the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from recsys.models.base import Recommender
+from recsys.models.content import Content
+from recsys.models.factorization import ALS, BPR, ItemKNN
+from recsys.models.hybrid import Hybrid
+from recsys.models.popularity import Popularity
+
+__all__ = ["ALS", "BPR", "Content", "Hybrid", "MODELS", "ItemKNN", "Popularity", "Recommender", "make_model"]
+
+
+def _segment_popularity() -> Popularity:
+    return Popularity(segment="auto")
+
+
+MODELS: dict[str, Callable[..., Recommender]] = {
+    "popularity": Popularity,
+    "segment_popularity": _segment_popularity,
+    "als": ALS,
+    "bpr": BPR,
+    "item_knn": ItemKNN,
+    "content": Content,
+    "hybrid": Hybrid,
+}

@@ -1,0 +1,179 @@
+"""What every fitted recommender knows about its training data: id maps, the user-item matrix, metadata."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recsys.dataset import Dataset
+from recsys.errors import DataError
+from recsys.index import IdIndex
+from recsys.metadata import FeatureKinds, date_column, infer_kinds
+
+__all__ = ["Context", "load_csr", "save_csr"]
+
+
+def save_csr(matrix: sp.csr_matrix, path: Path) -> None:
+    """Write a CSR matrix as plain arrays in ``.npz`` (read back without pickle)."""
+    np.savez(
+        path, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr, shape=np.array(matrix.shape)
+    )
+
+
+def load_csr(path: Path) -> sp.csr_matrix:
+    """Read a matrix written by :func:`save_csr`."""
+    with np.load(path, allow_pickle=False) as z:
+        return sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+
+
+def _aligned(meta: pd.DataFrame | None, index: IdIndex, key: str) -> pd.DataFrame | None:
+    """Metadata with one row per index row (empty rows for ids without metadata)."""
+    if meta is None:
+        return None
+    out = (
+        meta.drop_duplicates(key, keep="last")
+        .set_index(key)
+        .reindex(pd.Index(index.ids, name=key).astype("str"))
+    )
+    return out.reset_index()
+
+
+@dataclass
+class Context:
+    """Fitted state shared by all models.
+
+    Attributes:
+        users: User id map (interactions plus user metadata).
+        items: Item id map (interactions plus item metadata); items without interactions are new items.
+        user_items: ``(users, items)`` CSR of aggregated weights (float32).
+        converted: ``(users, items)`` CSR of pairs whose strongest event is a conversion (all pairs when the
+            log has no event types): the items the default filter excludes.
+        user_meta: User metadata aligned to ``users`` rows, or ``None``.
+        item_meta: Item metadata aligned to ``items`` rows, or ``None``.
+        user_kinds: Column kinds of ``user_meta``.
+        item_kinds: Column kinds of ``item_meta``.
+        posted_col: Item date column of the posting time, if recognized.
+        expires_col: Item date column of the expiry time, if recognized.
+        event_weights: Weight per event type, if the log had event types.
+        last_time: Latest interaction time (the default reference time for item ages), if known.
+    """
+
+    users: IdIndex
+    items: IdIndex
+    user_items: sp.csr_matrix
+    converted: sp.csr_matrix
+    user_meta: pd.DataFrame | None
+    item_meta: pd.DataFrame | None
+    user_kinds: FeatureKinds
+    item_kinds: FeatureKinds
+    posted_col: str | None
+    expires_col: str | None
+    event_weights: dict[str, float] | None
+    last_time: pd.Timestamp | None
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> Context:
+        """Build the id maps and matrices of a dataset."""
+        inter = dataset.interactions
+        if inter.empty:
+            msg = "The training interactions are empty; nothing to fit."
+            raise DataError(msg)
+        user_ids = pd.concat(
+            [inter["user_id"], *([dataset.users["user_id"]] if dataset.users is not None else [])]
+        )
+        item_ids = pd.concat(
+            [inter["item_id"], *([dataset.items["item_id"]] if dataset.items is not None else [])]
+        )
+        users, items = IdIndex(user_ids.astype(str)), IdIndex(item_ids.astype(str))
+        rows, cols = users.rows(inter["user_id"]), items.rows(inter["item_id"])
+        shape = (len(users), len(items))
+        weights = inter["weight"].to_numpy(dtype=np.float32)
+        if not np.all(np.isfinite(weights)) or (weights <= 0).any():
+            msg = "Interaction weights must be finite and positive; build them with aggregate_events."
+            raise DataError(msg)
+        user_items = sp.csr_matrix((weights, (rows, cols)), shape=shape, dtype=np.float32)
+        conversions = dataset.conversion_events
+        if conversions:
+            mask = inter["event_type"].isin(conversions).to_numpy()
+        else:
+            mask = np.ones(len(inter), dtype=bool)
+        converted = sp.csr_matrix(
+            (np.ones(int(mask.sum()), np.float32), (rows[mask], cols[mask])), shape=shape
+        )
+        user_meta = _aligned(dataset.users, users, "user_id")
+        item_meta = _aligned(dataset.items, items, "item_id")
+        last_time = pd.Timestamp(inter["timestamp"].max()) if "timestamp" in inter.columns else None
+        return cls(
+            users=users,
+            items=items,
+            user_items=user_items,
+            converted=converted,
+            user_meta=user_meta,
+            item_meta=item_meta,
+            user_kinds=infer_kinds(dataset.users, "user_id") if dataset.users is not None else FeatureKinds(),
+            item_kinds=infer_kinds(dataset.items, "item_id") if dataset.items is not None else FeatureKinds(),
+            posted_col=date_column(dataset.items, "posted"),
+            expires_col=date_column(dataset.items, "expires"),
+            event_weights=dict(dataset.event_weights) if dataset.event_weights else None,
+            last_time=last_time,
+        )
+
+    @property
+    def user_counts(self) -> np.ndarray:
+        """Distinct items per user row."""
+        return np.diff(self.user_items.indptr)
+
+    @property
+    def item_counts(self) -> np.ndarray:
+        """Distinct users per item row (Personalize's Popularity-Count)."""
+        return np.bincount(self.user_items.indices, minlength=len(self.items))
+
+    def save(self, folder: Path) -> None:
+        """Write the context into ``folder`` (Parquet, npz and JSON only)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.users.save(folder / "users.parquet")
+        self.items.save(folder / "items.parquet")
+        save_csr(self.user_items, folder / "user_items.npz")
+        save_csr(self.converted, folder / "converted.npz")
+        if self.user_meta is not None:
+            self.user_meta.to_parquet(folder / "user_meta.parquet", index=False)
+        if self.item_meta is not None:
+            self.item_meta.to_parquet(folder / "item_meta.parquet", index=False)
+        info = {
+            "user_kinds": asdict(self.user_kinds),
+            "item_kinds": asdict(self.item_kinds),
+            "posted_col": self.posted_col,
+            "expires_col": self.expires_col,
+            "event_weights": self.event_weights,
+            "last_time": None if self.last_time is None else self.last_time.isoformat(),
+        }
+        (folder / "context.json").write_text(json.dumps(info, indent=1, sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Context:
+        """Read a context written by :meth:`save`."""
+        info = json.loads((folder / "context.json").read_text(encoding="utf-8"))
+
+        def meta(name: str) -> pd.DataFrame | None:
+            path = folder / name
+            return pd.read_parquet(path) if path.exists() else None
+
+        return cls(
+            users=IdIndex.load(folder / "users.parquet"),
+            items=IdIndex.load(folder / "items.parquet"),
+            user_items=load_csr(folder / "user_items.npz"),
+            converted=load_csr(folder / "converted.npz"),
+            user_meta=meta("user_meta.parquet"),
+            item_meta=meta("item_meta.parquet"),
+            user_kinds=FeatureKinds(**{k: tuple(v) for k, v in info["user_kinds"].items()}),
+            item_kinds=FeatureKinds(**{k: tuple(v) for k, v in info["item_kinds"].items()}),
+            posted_col=info["posted_col"],
+            expires_col=info["expires_col"],
+            event_weights=info["event_weights"],
+            last_time=None if info["last_time"] is None else pd.Timestamp(info["last_time"]),
+        )

@@ -1,0 +1,172 @@
+"""Filters on recommendation lists (converted or seen items, expired postings, whitelist) and the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recsys.context import Context
+from recsys.errors import DataError
+from recsys.index import IdIndex
+
+__all__ = ["EXCLUDE", "Catalog", "Filters", "build_catalog", "exclusions", "top_k_dense"]
+
+EXCLUDE = ("converted", "seen", "none")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which items may appear in a user's list.
+
+    Attributes:
+        exclude: ``"converted"`` drops items the user converted on (applied to; every interacted item when
+            the log has no event types), ``"seen"`` drops every item the user interacted with, ``"none"``
+            keeps them.
+        as_of: Drop postings whose expiry date is before this time; also the reference time of item ages.
+        whitelist: If given, only these item ids may be recommended.
+    """
+
+    exclude: str = "converted"
+    as_of: pd.Timestamp | None = None
+    whitelist: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.exclude not in EXCLUDE:
+            msg = f"Filters.exclude must be one of {EXCLUDE}; got {self.exclude!r}."
+            raise DataError(msg)
+
+    @classmethod
+    def make(
+        cls, exclude: str = "converted", as_of: object = None, whitelist: Iterable[str] | None = None
+    ) -> Filters:
+        """Build filters from loose inputs (a date string for ``as_of``, any iterable of ids)."""
+        stamp = None if as_of is None else pd.Timestamp(as_of)  # type: ignore[arg-type]
+        if stamp is not None and stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(None)
+        return cls(exclude, stamp, None if whitelist is None else frozenset(map(str, whitelist)))
+
+
+@dataclass
+class Catalog:
+    """The items a recommend call ranks: the fitted items plus new ones from the current catalog.
+
+    Attributes:
+        items: Id map of the universe; rows ``< n_fit`` are the fitted items, later rows are new items.
+        n_fit: Number of fitted items.
+        meta: Item metadata aligned to the universe rows (``None`` without item metadata).
+        eligible: Items that pass the global filters (catalog, whitelist, expiry).
+        popularity: Distinct users per item in the training data (0 for new items).
+        fallback: Eligible rows by decreasing popularity (then row): what fills lists a model cannot.
+        as_of: Reference time for item ages (``Filters.as_of``, else the last training interaction).
+    """
+
+    items: IdIndex
+    n_fit: int
+    meta: pd.DataFrame | None
+    eligible: np.ndarray
+    popularity: np.ndarray
+    fallback: np.ndarray
+    as_of: pd.Timestamp | None
+
+
+def build_catalog(ctx: Context, filters: Filters, items: pd.DataFrame | None = None) -> Catalog:
+    """Combine the fitted items with the current catalog and apply the global filters.
+
+    Args:
+        ctx: The fitted context.
+        filters: The filters.
+        items: Current catalog (prepared item metadata with ``item_id``). Its items, and only these, are
+            eligible; ids not seen at fit time are new items ranked from their metadata.
+    """
+    universe = ctx.items if items is None else ctx.items.extend(items["item_id"].astype(str))
+    meta = ctx.item_meta
+    if items is not None and (meta is not None or len(items.columns) > 1):
+        base = meta if meta is not None else items.iloc[:0]
+        fresh = items.drop_duplicates("item_id", keep="last").set_index("item_id")
+        merged = base.set_index("item_id").reindex(pd.Index(universe.ids, name="item_id").astype("str"))
+        cols = [c for c in merged.columns if c in fresh.columns]
+        # Rows of the current catalog win: a re-posted job may carry a new expiry date.
+        update = fresh[cols].reindex(merged.index)
+        has = merged.index.isin(fresh.index)
+        for col in cols:
+            column = update[col]
+            if pd.api.types.is_datetime64_any_dtype(merged[col]) and not pd.api.types.is_datetime64_any_dtype(
+                column
+            ):
+                column = pd.to_datetime(column, errors="coerce")
+            merged[col] = merged[col].where(~has, column)
+        meta = merged.reset_index()
+    eligible = np.ones(len(universe), dtype=bool)
+    if items is not None:
+        eligible &= np.isin(universe.ids, items["item_id"].astype(str).to_numpy())
+    if filters.whitelist is not None:
+        eligible &= np.isin(universe.ids, np.array(sorted(filters.whitelist), dtype=object))
+    if filters.as_of is not None and meta is not None and ctx.expires_col in meta.columns:
+        expires = pd.to_datetime(meta[ctx.expires_col], errors="coerce")
+        eligible &= ~(expires < filters.as_of).to_numpy(dtype=bool)
+    popularity = np.zeros(len(universe))
+    popularity[: len(ctx.items)] = ctx.item_counts
+    rows = np.flatnonzero(eligible)
+    fallback = rows[np.lexsort((rows, -popularity[rows]))]
+    return Catalog(
+        items=universe,
+        n_fit=len(ctx.items),
+        meta=meta,
+        eligible=eligible,
+        popularity=popularity,
+        fallback=fallback,
+        as_of=filters.as_of if filters.as_of is not None else ctx.last_time,
+    )
+
+
+def exclusions(ctx: Context, user_rows: np.ndarray, n_items: int, exclude: str) -> sp.csr_matrix:
+    """Per-user excluded items as a ``(len(user_rows), n_items)`` CSR (unknown users, row -1: none)."""
+    source = ctx.converted if exclude == "converted" else ctx.user_items
+    known = np.where(user_rows >= 0, user_rows, 0)
+    picked = source[known] if exclude != "none" else sp.csr_matrix((len(user_rows), source.shape[1]))
+    picked = sp.csr_matrix(picked.multiply((user_rows >= 0)[:, None]))
+    picked.eliminate_zeros()
+    return sp.csr_matrix((picked.data, picked.indices, picked.indptr), shape=(len(user_rows), n_items))
+
+
+def top_k_dense(
+    scores: np.ndarray, k: int, exclude: sp.csr_matrix, ineligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` columns of each row of a dense score matrix, skipping excluded and ineligible items.
+
+    Scores of ``-inf`` or NaN mean "cannot score"; such items are never returned.
+
+    Returns:
+        ``(ids, scores)`` of shape ``(rows, min(k, columns))``, best first; ``-1`` pads rows with fewer items.
+
+    Example:
+        >>> s = np.array([[0.1, 0.9, 0.5], [0.3, 0.2, -np.inf]])
+        >>> ex = sp.csr_matrix(np.array([[0, 1, 0], [0, 0, 0]]))
+        >>> top_k_dense(s, 2, ex, np.zeros(3, bool))[0].tolist()
+        [[2, 0], [0, 1]]
+    """
+    scores = np.where(np.isnan(scores), -np.inf, scores)
+    scores[:, ineligible] = -np.inf
+    r, c = exclude.nonzero()
+    scores[r, c] = -np.inf
+    k = min(k, scores.shape[1])
+    if k == 0:
+        return np.full((len(scores), 0), -1), np.full((len(scores), 0), -np.inf)
+    # The k-th largest score per row; everything above it is in, and ties at it go to the lowest rows,
+    # so results never depend on argpartition's internal order.
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
+    above = scores > kth
+    tied = scores == kth
+    take = above | (tied & (np.cumsum(tied, axis=1) <= k - above.sum(axis=1, keepdims=True)))
+    part = np.nonzero(take)[1].reshape(len(scores), k)
+    top = np.take_along_axis(scores, part, axis=1)
+    # Best first; equal scores in item-row order.
+    order = np.lexsort((part, -top), axis=1)
+    ids = np.take_along_axis(part, order, axis=1)
+    top = np.take_along_axis(top, order, axis=1)
+    ids = np.where(np.isfinite(top), ids, -1)
+    return ids, top
