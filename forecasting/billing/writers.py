@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from forecasting.charges import charge_category
+
 __all__ = [
     "LINE_ITEM_COLUMNS",
     "write_cur2",
@@ -41,14 +43,6 @@ LINE_ITEM_COLUMNS: tuple[str, ...] = (
 EXPORT_NAME = "costrec-demo"
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "eu-west-1": "Europe (Ireland)",
                 "ca-central-1": "Canada (Central)"}  # fmt: skip
-# lineItem/LineItemType -> FOCUS ChargeCategory, from the CUR-to-FOCUS rules; FOCUS 1.0 adds "Credit".
-CHARGE_CATEGORY = {
-    "Usage": "Usage", "DiscountedUsage": "Usage", "SavingsPlanCoveredUsage": "Usage",
-    "SavingsPlanNegation": "Usage", "BundledDiscount": "Usage", "Discount": "Usage",
-    "PrivateRateDiscount": "Usage", "EdpDiscount": "Usage", "Tax": "Tax", "Fee": "Purchase",
-    "RIFee": "Purchase", "SavingsPlanUpfrontFee": "Purchase", "SavingsPlanRecurringFee": "Purchase",
-    "Credit": "Credit", "Refund": "Adjustment",
-}  # fmt: skip
 CHARGE_FREQUENCY = {"Usage": "Usage-Based", "Purchase": "Recurring", "Tax": "Recurring",
                     "Credit": "One-Time", "Adjustment": "One-Time"}  # fmt: skip
 
@@ -70,8 +64,8 @@ def effective_cost(items: pd.DataFrame) -> np.ndarray:
 
 
 def focus_charge_category(line_item_type: pd.Series) -> pd.Series:
-    """FOCUS ``ChargeCategory`` of CUR line item types (unknown types map to ``Usage``)."""
-    return line_item_type.map(CHARGE_CATEGORY).fillna("Usage")
+    """FOCUS ``ChargeCategory`` of CUR line item types (per the CUR-to-FOCUS rules)."""
+    return line_item_type.map(charge_category)
 
 
 def _money_text(x: pd.Series) -> pd.Series:
