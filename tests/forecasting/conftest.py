@@ -104,6 +104,58 @@ def synthetic_bills() -> pd.DataFrame:
     return generate_bills(seed=0)
 
 
+LEGACY_NAMES = {
+    "start": "lineItem/UsageStartDate",
+    "end": "lineItem/UsageEndDate",
+    "account": "lineItem/UsageAccountId",
+    "type": "lineItem/LineItemType",
+    "service": "product/ProductName",
+    "cost": "lineItem/UnblendedCost",
+    "currency": "lineItem/CurrencyCode",
+    "region": "product/region",
+    "usage_type": "lineItem/UsageType",
+}
+
+
+def _write_cur_csv(path: Path, rows: list[dict[str, Any]], **extra_columns: str) -> Path:
+    frame = pd.DataFrame(rows)
+    frame = frame.rename(columns={**LEGACY_NAMES, **extra_columns})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def cur_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small legacy CUR CSV: ``cur_csv(rows, name="cur.csv", **renames)``.
+
+    Rows are dicts with short keys (``start``, ``end``, ``account``, ``type``, ``service``, ``cost``,
+    ``currency``, ``region``, ``usage_type``) renamed to ``lineItem/...`` columns; other keys are kept.
+    """
+
+    def write(rows: list[dict[str, Any]], name: str = "cur.csv", **renames: str) -> Path:
+        return _write_cur_csv(tmp_path / name, rows, **renames)
+
+    return write
+
+
+def usage_row(day: str, cost: float | str, **fields: Any) -> dict[str, Any]:
+    """A daily Usage line item (00:00 to 24:00 UTC on ``day``), as in a daily-granularity CUR."""
+    start = pd.Timestamp(day)
+    end = start + pd.Timedelta(days=1)
+    row = {"start": f"{start:%Y-%m-%dT%H:%M:%SZ}", "end": f"{end:%Y-%m-%dT%H:%M:%SZ}",
+           "account": "012345678901", "type": "Usage", "service": "Amazon S3", "cost": cost,
+           "currency": "USD"}  # fmt: skip
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def usage() -> Callable[..., dict[str, Any]]:
+    """:func:`usage_row`: a daily Usage line item; ``usage(day, cost, **other_columns)``."""
+    return usage_row
+
+
 # --- Forecast runs (series, fitted forecasters, output folders) ---------------------------------------
 
 

@@ -1,0 +1,170 @@
+"""Bad input: every case raises DataError naming the file, the column, an example value and the fix."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from forecasting import DataError
+from forecasting.prepare import prepare_series
+
+
+def _cur2_part(path: Path, cost: pa.Array, account: str = "111122223333") -> None:
+    n = len(cost)
+    pq.write_table(
+        pa.table({
+            "line_item_usage_start_date": pa.array(pd.date_range("2024-01-01", periods=n, freq="D")),
+            "line_item_usage_end_date": pa.array(pd.date_range("2024-01-02", periods=n, freq="D")),
+            "line_item_usage_account_id": pa.array([account] * n),
+            "line_item_line_item_type": pa.array(["Usage"] * n),
+            "product_product_name": pa.array(["Amazon EC2"] * n),
+            "line_item_unblended_cost": cost,
+            "line_item_currency_code": pa.array(["USD"] * n),
+        }),
+        path,
+    )  # fmt: skip
+
+
+def test_missing_column_lists_the_closest_names(cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", 1)], cost="lineItem/UnblendedCosts")
+    with pytest.raises(DataError) as err:
+        prepare_series(path)
+    text = str(err.value)
+    assert str(path) in text
+    assert "missing column 'lineItem/UnblendedCost'" in text
+    assert "lineItem/UnblendedCosts" in text  # the closest name present
+    assert "Fix:" in text
+
+
+def test_unparseable_timestamp_names_file_line_column_and_value(cur_csv, usage) -> None:
+    rows = [usage("2024-01-01", 1), usage("2024-01-02", 2), usage("2024-01-03", 3)]
+    rows[1]["start"] = "2024-01-02T25:00:00Z"
+    path = cur_csv(rows)
+    with pytest.raises(DataError) as err:
+        prepare_series(path)
+    text = str(err.value)
+    assert f"{path} (line 3)" in text
+    assert "'lineItem/UsageStartDate'" in text
+    assert "'2024-01-02T25:00:00Z'" in text
+    assert "Fix:" in text
+
+
+@pytest.mark.parametrize(("scenario", "line"), [(2, 4), (3, 5)])
+def test_focus_spec_examples_with_invalid_hours_are_data_errors(
+    shared_cost_dir: Path, scenario: int, line: int
+) -> None:
+    """Purchase scenarios 2 and 3 of the FOCUS spec end a charge period at 2023-02-01T30:00:00 (hour 30)."""
+    path = shared_cost_dir / "focus_spec_examples" / f"commitment_discount_purchase_scenario_{scenario}.csv"
+    value = "unparseable timestamp '2023-02-01T30:00:00Z' in column 'ChargePeriodEnd'"
+    expected = rf"{path.name} \(line {line}\): {value}"
+    with pytest.raises(DataError, match=expected):
+        prepare_series(path, dims=(), charges="all")
+
+
+def test_non_numeric_cost(cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", "1.5"), usage("2024-01-02", "$2.00")])
+    with pytest.raises(DataError) as err:
+        prepare_series(path)
+    text = str(err.value)
+    assert f"{path} (line 3)" in text
+    assert "non-numeric cost '$2.00' in column 'lineItem/UnblendedCost'" in text
+
+
+def test_mixed_currencies_need_currency(cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", 1), usage("2024-01-01", 5, currency="EUR"), usage("2024-01-02", 2)])
+    with pytest.raises(DataError) as err:
+        prepare_series(path)
+    text = str(err.value)
+    assert "mixed currencies in column 'lineItem/CurrencyCode'" in text
+    assert f"EUR: 1 line items, e.g. in {path}" in text
+    assert "--currency USD" in text
+    result = prepare_series(path, currency="USD")
+    assert result.series["y"].sum() == 3.0
+    assert result.report.other_currencies["EUR"][0] == 1
+    assert "not read: 1 line items in EUR" in result.report.summary()
+    with pytest.raises(DataError, match="no line items in currency 'GBP'"):
+        prepare_series(path, currency="GBP")
+
+
+def test_empty_file_and_folder_without_data(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(DataError, match=r"empty\.csv: empty file \(0 bytes\).*Fix"):
+        prepare_series(tmp_path / "empty.csv")
+    (tmp_path / "only_meta").mkdir()
+    (tmp_path / "only_meta" / "cur-Manifest.json").write_text("{}")
+    with pytest.raises(
+        DataError, match=r"folder with no data files \(found: cur-Manifest.json \(manifest\)\)"
+    ):
+        prepare_series(tmp_path / "only_meta")
+
+
+def test_header_only_export_has_no_line_items(cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", 1)])
+    path.write_text(path.read_text().splitlines()[0] + "\n")
+    with pytest.raises(DataError, match="no line items"):
+        prepare_series(path)
+
+
+def test_parts_whose_schemas_disagree(tmp_path: Path) -> None:
+    (tmp_path / "exp").mkdir()
+    _cur2_part(tmp_path / "exp" / "a.parquet", pa.array([1.0, 2.0]))
+    _cur2_part(tmp_path / "exp" / "b.parquet", pa.array(["3.0", "4.0"]))
+    with pytest.raises(DataError) as err:
+        prepare_series(tmp_path / "exp")
+    text = str(err.value)
+    assert "parts whose schemas disagree: column 'line_item_unblended_cost' is DOUBLE in" in text
+    assert "a.parquet" in text
+    assert "VARCHAR in" in text
+    assert "b.parquet" in text
+
+
+def test_part_without_a_required_column(tmp_path: Path, cur_csv, usage) -> None:
+    cur_csv([usage("2024-01-01", 1)], name="exp/a.csv")
+    cur_csv([usage("2024-01-02", 1)], name="exp/b.csv", service="product/Name")
+    with pytest.raises(DataError, match=r"schemas disagree: .*b\.csv has no column 'product/ProductName'"):
+        prepare_series(tmp_path / "exp")
+
+
+def test_corrupt_parquet(tmp_path: Path) -> None:
+    (tmp_path / "exp").mkdir()
+    _cur2_part(tmp_path / "exp" / "a.parquet", pa.array([1.0]))
+    data = (tmp_path / "exp" / "a.parquet").read_bytes()
+    (tmp_path / "exp" / "b.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"b\.parquet: not a readable Parquet file .*Fix: re-download"):
+        prepare_series(tmp_path / "exp")
+
+
+def test_csv_with_repeated_header_rows(tmp_path: Path, cur_csv, usage) -> None:
+    part = cur_csv([usage("2024-01-01", 1), usage("2024-01-02", 2)])
+    text = part.read_text()
+    with gzip.open(tmp_path / "concatenated.csv.gz", "wt") as out:
+        out.write(text + text)  # the second header line is now a data row
+    with pytest.raises(DataError) as err:
+        prepare_series(tmp_path / "concatenated.csv.gz")
+    assert "concatenated.csv.gz (line 4): repeated header row" in str(err.value)
+    assert "Fix: remove the extra header lines" in str(err.value)
+
+
+def test_amortized_needs_the_reservation_columns(cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", 0, type="DiscountedUsage"), usage("2024-01-01", 2)])
+    with pytest.raises(
+        DataError, match=r"1 line items of type 'DiscountedUsage' but no column 'reservation/"
+    ):
+        prepare_series(path, measure="amortized")
+    assert prepare_series(path, measure="unblended").series["y"].sum() == 2.0
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [({"measure": "blended"}, "unknown measure"), ({"freq": "Q"}, "unknown frequency"),
+     ({"tz": "Mars/Olympus"}, "unknown time zone"), ({"spread": "later"}, "unknown spread"),
+     ({"dims": "service,service"}, "repeated dimension")],
+)  # fmt: skip
+def test_bad_options(sample_bills_dir: Path, option: dict, match: str) -> None:
+    with pytest.raises(DataError, match=match):
+        prepare_series(sample_bills_dir / "focus.csv.gz", **option)
