@@ -1,0 +1,150 @@
+"""``forecast prepare INPUT -o OUTPUT``: a billing export into reconciled daily cost series."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+
+from costrec.atomic import write_frame, write_text
+from forecasting.billing.detect import FORMATS
+from forecasting.charges import DEFAULT_EXCLUDED
+from forecasting.measures import MEASURES
+from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series
+
+__all__ = ["add_parser", "run", "add_prepare_arguments", "prepare_from_args", "is_billing_export"]
+
+DESCRIPTION = """\
+Read a billing export (legacy AWS CUR CSV/CSV.gz, CUR 2.0 Parquet, FinOps FOCUS 1.x CSV/Parquet; one
+file or a folder of parts, Hive partitions included) and write one cost series per dimension value:
+a long table unique_id, ds, y plus the dimension columns (Parquet, or CSV when OUTPUT ends in .csv).
+
+The summary reconciles every line item: input total = series total + excluded charge types + amounts
+after the last complete period. Defaults follow a forecasting view of spend: unblended cost, daily UTC
+periods, usage-like charges (tax, credits, refunds and adjustments are excluded and reported), charges
+that span several days (monthly fees, tax, purchases) spread evenly over their period, gaps filled with
+0, and a partial last day (an export taken mid-day) dropped with a warning."""
+
+EXAMPLES = """\
+examples:
+  forecast prepare data/bills/cur2 -o out/series.parquet
+  forecast prepare cur.csv.gz -o series.csv --dims service,region --measure amortized
+  forecast prepare focus/ -o weekly.parquet --freq W --charges all --tz Europe/Paris
+  forecast prepare cur2/ -o s.parquet --dims account,tag:team --exclude-charges 'SavingsPlan*,RIFee'"""
+
+
+def add_prepare_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add every prepare option except INPUT and -o (shared with ``forecast run`` on raw exports).
+
+    A command that embeds these options may define ``--freq`` or ``--currency`` itself, with the same
+    meaning (the series frequency, the one currency to read); its definition then takes precedence.
+    """
+    # The later definition wins instead of failing (see the docstring); argparse keeps the handler per group.
+    for container in (parser, *parser._action_groups):
+        container.conflict_handler = "resolve"
+    g = parser.add_argument_group("billing export options")
+    # fmt: off
+    g.add_argument("--format", default="auto", choices=["auto", *FORMATS],
+                   help="export format; auto (default) detects it from the column names")  # fmt: skip
+    g.add_argument(
+        "--dims",
+        default=",".join(DEFAULT_DIMS),
+        help="comma-separated dimensions of a series (default: service,account). Known: service, account, "
+        "account_name, payer, region, usage_type, operation, product_code, charge_type, availability_zone, "
+        "resource, provider, service_category (FOCUS); tag:KEY for a cost allocation tag; or any column "
+        "name. An empty value gives one total series.",
+    )
+    measures = "; ".join(f"{k}: {v}" for k, v in MEASURES.items())
+    g.add_argument("--measure", default="unblended", choices=list(MEASURES),
+                   help=f"cost to add up (default: unblended). {measures}")  # fmt: skip
+    g.add_argument("--freq", default="D",
+                   help="period: D daily (default), H hourly, W weekly (Monday), M monthly")  # fmt: skip
+    g.add_argument(
+        "--charges",
+        default="usage",
+        help=f"charge types to add up: usage (default: every type but {', '.join(DEFAULT_EXCLUDED)}), all "
+        "(everything, the total bill), or comma-separated types/patterns such as Usage,Fee. Types are CUR "
+        "line item types (Usage, DiscountedUsage, SavingsPlanCoveredUsage, SavingsPlanNegation, Fee, RIFee, "
+        "SavingsPlanRecurringFee, Tax, Credit, Refund, ...) or FOCUS charge categories (Usage, Purchase, "
+        "Tax, Credit, Adjustment); a pattern matches either, case-insensitively, with * wildcards",
+    )
+    g.add_argument("--include-charges", default="", metavar="PATTERNS",
+                   help="charge types added to --charges (e.g. Tax)")  # fmt: skip
+    g.add_argument(
+        "--exclude-charges",
+        default="",
+        metavar="PATTERNS",
+        help="charge types removed from --charges, applied last (e.g. 'SavingsPlan*,RIFee')",
+    )
+    g.add_argument(
+        "--tz",
+        default="UTC",
+        help="time zone of the periods (default UTC, as AWS bills); e.g. America/New_York",
+    )
+    g.add_argument(
+        "--currency",
+        default=None,
+        help="billing currency to read when the export has several (mixing them is an error)",
+    )
+    # fmt: on
+    g.add_argument(
+        "--spread",
+        default="even",
+        choices=["even", "start"],
+        help="line items spanning several periods (monthly fees, tax, purchases): even (default) spreads "
+        "them over their charge period in proportion to time; start puts them whole on their first period",
+    )
+    g.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar (shown by default on a terminal)")  # fmt: skip
+
+
+def prepare_from_args(input_path: str | os.PathLike[str], args: argparse.Namespace) -> PrepareResult:
+    """Run :func:`~forecasting.prepare.prepare_series` with the options of :func:`add_prepare_arguments`."""
+    progress = bool(getattr(args, "progress", True)) and sys.stderr.isatty()
+    return prepare_series(
+        input_path,
+        dims=args.dims,
+        measure=args.measure,
+        freq=args.freq,
+        charges=args.charges,
+        include_charges=args.include_charges,
+        exclude_charges=args.exclude_charges,
+        tz=args.tz,
+        currency=args.currency,
+        spread=args.spread,
+        format=args.format,
+        progress=progress,
+    )
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``forecast prepare``."""
+    parser = subparsers.add_parser(
+        "prepare",
+        help="billing export -> daily cost series, reconciled to the cent",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="export file or folder (read recursively)")
+    parser.add_argument("-o", "--output", required=True, help="series file: .parquet, or .csv")
+    parser.add_argument(
+        "--report", default=None, metavar="JSON", help="also write the reconciliation as JSON"
+    )
+    add_prepare_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Prepare, write the series (and report) atomically, print the summary; 0 on success."""
+    result = prepare_from_args(args.input, args)
+    out = write_frame(result.series, args.output)
+    if args.report:
+        write_text(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n", args.report)
+    print(result.report.summary())
+    print(
+        textwrap.shorten(f"wrote {len(result.series):,} rows ({result.report.n_series} series) to {out}", 200)
+    )
+    return 0

@@ -1,0 +1,59 @@
+"""``forecast prepare``: output files, the printed reconciliation, errors, and the shared option parser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecasting.cli import main
+from forecasting.commands.prepare import add_prepare_arguments, prepare_from_args
+
+
+def test_cli_writes_parquet_or_csv_and_prints_the_reconciliation(
+    tmp_path: Path, sample_bills_dir: Path, capsys
+) -> None:
+    out = tmp_path / "out" / "series.parquet"
+    report = tmp_path / "out" / "report.json"
+    assert main(["prepare", str(sample_bills_dir / "cur2"), "-o", str(out), "--report", str(report)]) == 0
+    printed = capsys.readouterr().out
+    assert "balanced" in printed
+    assert "skipped" in printed
+    assert "Manifest.json: manifest" in printed
+    written = pd.read_parquet(out)
+    assert list(written.columns) == ["unique_id", "ds", "y", "service", "account"]
+    assert json.loads(report.read_text())["balanced"] is True
+    csv_out = tmp_path / "series.csv"
+    args = ["prepare", str(sample_bills_dir / "focus.csv.gz"), "-o", str(csv_out), "--dims", "service"]
+    assert main(args) == 0
+    assert pd.read_csv(csv_out)["y"].sum() == pytest.approx(written["y"].sum())
+
+
+def test_cli_reports_errors_and_keeps_the_previous_output(tmp_path: Path, cur_csv, usage, capsys) -> None:
+    good = cur_csv([usage("2024-01-01", 1), usage("2024-01-02", 2)], name="good.csv")
+    out = tmp_path / "series.parquet"
+    assert main(["prepare", str(good), "-o", str(out)]) == 0
+    before = out.read_bytes()
+    bad = tmp_path / "bad.csv"
+    shutil.copy(good, bad)
+    bad.write_text(bad.read_text().replace("2024-01-02T00:00:00Z", "yesterday", 1))
+    assert main(["prepare", str(bad), "-o", str(out)]) == 2
+    assert "forecast prepare: error:" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv", "series.parquet"]
+
+
+def test_embedding_commands_share_the_options(sample_bills_dir: Path) -> None:
+    """``forecast run`` adds these options to its own parser and may define --freq/--currency itself."""
+    parser = argparse.ArgumentParser()
+    add_prepare_arguments(parser)
+    parser.add_argument("--freq", default="D", help="the embedding command's own definition")
+    args = parser.parse_args(["--dims", "account", "--measure", "amortized", "--freq", "M", "--no-progress"])
+    result = prepare_from_args(sample_bills_dir / "focus.csv.gz", args)
+    assert result.freq == "MS"
+    assert list(result.series.columns) == ["unique_id", "ds", "y", "account"]
+    assert result.report.measure == "amortized"
