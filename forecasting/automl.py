@@ -12,9 +12,18 @@ import pandas as pd
 from forecasting.errors import DataError
 from forecasting.models import MODELS
 from forecasting.quantiles import quantile_column
+from metrics.compare import lift_table
 from metrics.frame import forecast_scores
 
-__all__ = ["SELECT_MODES", "BASELINE", "Selection", "model_order", "score_backtest", "select_models"]
+__all__ = [
+    "SELECT_MODES",
+    "BASELINE",
+    "Selection",
+    "model_order",
+    "score_backtest",
+    "select_models",
+    "lift_vs_baseline",
+]
 
 SELECT_MODES: tuple[str, ...] = ("series", "dataset")
 # The reference every model is compared with in the leaderboard ("0.8x seasonal naive").
@@ -209,3 +218,34 @@ def _leaderboard(
     base = board.loc[board["model"] == baseline, "mean_wql"]
     board["relative_wql"] = board["mean_wql"] / float(base.iloc[0]) if len(base) else np.nan
     return board
+
+
+def lift_vs_baseline(
+    selection: Selection, *, baseline: str = BASELINE, n_boot: int = 1000, seed: int = 0
+) -> pd.DataFrame:
+    """Each model (and the per-series choice, ``automl``) as "x times the baseline", per series.
+
+    Units are series: a series' value is its mean WQL (and MASE) averaged over the windows, and the
+    ratio of the means over series comes with a paired bootstrap interval (:func:`metrics.compare.lift`).
+    The ``automl`` row is optimistic: its choices were made on these same windows.
+
+    Returns:
+        The :func:`metrics.compare.lift_table` rows, or an empty frame when the baseline was not run.
+    """
+    per_series = (
+        selection.scores.groupby(["model", "unique_id"], sort=False)[["mean_wql", "mase"]]
+        .mean(skipna=False)
+        .reset_index()
+    )
+    if baseline not in set(per_series["model"]):
+        return pd.DataFrame()
+    chosen = per_series.merge(selection.choices[["unique_id", "model"]], on=["unique_id", "model"])
+    per_unit = pd.concat([per_series, chosen.assign(model="automl")], ignore_index=True)
+    return lift_table(
+        per_unit,
+        baseline=baseline,
+        metrics=["mean_wql", "mase"],
+        unit_col="unique_id",
+        n_boot=n_boot,
+        seed=seed,
+    )

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from costrec.atomic import atomic_dir
+from forecasting.automl import BASELINE, lift_vs_baseline
 from forecasting.errors import DataError
 from forecasting.forecaster import Forecaster
 from forecasting.plots import save_top_fan_charts
@@ -168,6 +169,11 @@ def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str
         "settings": settings,
         "data": data,
         "leaderboard": [] if selection is None else selection.leaderboard.to_dict("records"),
+        # Per-series ratios with bootstrap intervals: "x times seasonal naive".
+        "lift": {
+            "baseline": BASELINE,
+            "rows": [] if selection is None else lift_vs_baseline(selection).to_dict("records"),
+        },
         "choices": {
             "counts": choices["model"].value_counts().to_dict(),
             "basis": choices["basis"].value_counts().to_dict(),

@@ -41,13 +41,18 @@ class ValidSeries:
         dims: One row per series: ``unique_id`` plus the extra columns that are constant within each
             series (dimensions such as ``service`` or ``account``).
         freq: The pandas frequency, anchored from the data (``W`` on Mondays becomes ``W-MON``).
-        n_filled: Number of rows added to fill gaps (with ``y = 0``).
+        filled: One flag per row of ``df``: True where the row was added to fill a gap (``y = 0``).
     """
 
     df: pd.DataFrame
     dims: pd.DataFrame
     freq: str
-    n_filled: int
+    filled: np.ndarray
+
+    @property
+    def n_filled(self) -> int:
+        """Number of rows added to fill gaps."""
+        return int(self.filled.sum())
 
     @property
     def n_series(self) -> int:
@@ -245,15 +250,15 @@ def validate_series(
             f"{frame['unique_id'][off].iloc[0]!r}; pass the data's frequency with --freq "
             "(D, W, MS, QS, h) or aggregate it to that frequency first"
         )
-    out, n_filled = _fill_gaps(frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid)
-    if n_filled:
-        log.info("filled %d missing period(s) with 0 inside %d series", n_filled, len(dims))
-    return ValidSeries(df=out, dims=dims, freq=freq, n_filled=n_filled)
+    out, filled = _fill_gaps(frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid)
+    if filled.any():
+        log.info("filled %d missing period(s) with 0 inside %d series", int(filled.sum()), len(dims))
+    return ValidSeries(df=out, dims=dims, freq=freq, filled=filled)
 
 
 def _fill_gaps(
     ids: np.ndarray, pos: np.ndarray, y: np.ndarray, grid: pd.DatetimeIndex
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Spread every series over its own span of the grid, zeros where a period had no row."""
     codes, uniques = pd.factorize(ids, sort=True)
     n = len(uniques)
@@ -264,7 +269,10 @@ def _fill_gaps(
     lengths = last - first + 1
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     values = np.zeros(int(lengths.sum()))
-    values[starts[codes] + pos - first[codes]] = y
+    filled = np.ones(len(values), dtype=bool)
+    at = starts[codes] + pos - first[codes]
+    values[at] = y
+    filled[at] = False
     series_code = np.repeat(np.arange(n), lengths)
     grid_pos = np.arange(len(values)) - np.repeat(starts, lengths) + np.repeat(first, lengths)
     out = pd.DataFrame(
@@ -274,7 +282,7 @@ def _fill_gaps(
             "y": values,
         }
     )
-    return out, len(values) - len(y)
+    return out, filled
 
 
 def max_horizon(history_length: int) -> int:

@@ -6,12 +6,14 @@ import argparse
 import logging
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from forecasting.automl import SELECT_MODES
+from forecasting.commands.prepare import add_prepare_arguments, is_billing_export, prepare_from_args
 from forecasting.errors import DataError
 from forecasting.export import check_output_folder, write_run
 from forecasting.forecaster import DEFAULT_MODELS, Forecaster
@@ -21,6 +23,7 @@ __all__ = [
     "add_parser",
     "run",
     "add_series_input_arguments",
+    "SeriesInput",
     "load_series",
     "parse_quantiles",
     "default_season",
@@ -71,10 +74,6 @@ def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input", metavar="INPUT", help="series file (Parquet/CSV: unique_id, ds, y) or billing export"
     )
-    try:
-        from forecasting.commands.prepare import add_prepare_arguments
-    except ImportError:  # pragma: no cover - only while the prepare command is not installed
-        return
     add_prepare_arguments(parser)
 
 
@@ -109,7 +108,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--csv", action="store_true", help="also write every table as CSV")
     p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")
-    p.add_argument("--currency", default=None, help="currency for charts (default: the data's, else USD)")
+    p.add_argument(
+        "--currency",
+        default=None,
+        help="the billing currency to read and show (default: the data's, else USD)",
+    )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: by number of series)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or report")
     p.set_defaults(func=run)
@@ -125,27 +128,32 @@ def _read_table(path: Path) -> pd.DataFrame:
     raise DataError(f"INPUT {str(path)!r}: expected a Parquet or CSV file (or a billing export folder)")
 
 
-def load_series(path: str, args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read INPUT: a series table as is, a raw billing export through ``forecast prepare``.
+@dataclass(frozen=True)
+class SeriesInput:
+    """INPUT read as a long frame, its frequency, and what ``summary.json`` should say about it."""
 
-    Returns:
-        The long frame and what to add to ``summary.json`` (the input, the prepare report).
+    df: pd.DataFrame
+    freq: str
+    info: dict[str, Any]
+
+
+def load_series(path: str, args: argparse.Namespace) -> SeriesInput:
+    """Read INPUT: a series table as it is, a raw billing export through ``forecast prepare``.
+
+    A billing export is prepared with the same flags as ``forecast prepare`` (``--dims``, ``--measure``,
+    ``--charges``...); the frequency of its series is the one prepare produced.
     """
     source = Path(path)
     if not source.exists():
         raise DataError(f"INPUT {path!r} does not exist")
     info: dict[str, Any] = {"input": str(source)}
-    try:
-        from forecasting.commands import prepare
-    except ImportError:  # pragma: no cover - only while the prepare command is not installed
-        prepare = None
-    if prepare is not None and prepare.is_billing_export(source):
+    if is_billing_export(source):
         start = time.perf_counter()
-        result = prepare.prepare_from_args(source, args)
+        result = prepare_from_args(source, args)
         info["prepare"] = result.report.summary()
         info["prepare_seconds"] = round(time.perf_counter() - start, 3)
-        return result.series, info
-    return _read_table(source), info
+        return SeriesInput(result.series, result.freq, info)
+    return SeriesInput(_read_table(source), args.freq, info)
 
 
 def _currency(dims: pd.DataFrame, given: str | None) -> str:
@@ -178,20 +186,21 @@ def run(args: argparse.Namespace) -> int:
     """Run ``forecast run`` and return the exit status."""
     start = time.perf_counter()
     out = check_output_folder(args.output)
-    df, info = load_series(args.input, args)
+    series = load_series(args.input, args)
+    info = series.info
     show = not args.quiet and sys.stderr.isatty()
     fc = Forecaster(
         models=_models(args.models),
         quantiles=parse_quantiles(args.quantiles),
-        freq=args.freq,
-        season_length=args.season_length or default_season(args.freq),
+        freq=series.freq,
+        season_length=args.season_length or default_season(series.freq),
         select=args.select,
         n_windows=args.backtest_windows,
         step_size=args.step_size,
         n_jobs=args.jobs,
         show_progress=show,
     )
-    fc.fit(df, h=args.horizon)
+    fc.fit(series.df, h=args.horizon)
     forecasts = fc.predict(args.horizon)
     info["currency"] = currency = _currency(fc.dims_, args.currency)
     info["timings_total_seconds"] = round(time.perf_counter() - start, 3)

@@ -94,3 +94,35 @@ def test_flag_parsers():
     assert parse_quantiles("10,50,90") == (0.1, 0.5, 0.9)
     assert default_season("h") == 24
     assert default_season("QS-JAN") == 4
+
+
+def test_run_on_the_raw_sample_bills_goes_through_prepare(sample_bills_dir, tmp_path, capsys):
+    """A raw CUR 2.0 export: prepared with the same flags as `forecast prepare`, then forecast."""
+    out = tmp_path / "out"
+    code = main(
+        ["run", str(sample_bills_dir / "cur2"), "-o", str(out), "--horizon", "14", "--dims", "service",
+         "--models", "naive,seasonal_naive", "--plots", "1", "-q"]
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert "reconciliation" in summary["prepare"]
+    assert summary["currency"] == "USD"
+    final = pd.read_parquet(out / "forecasts.parquet")
+    # --dims service: one series per service: ten usage services, AWS Support and the Savings Plan fee.
+    assert final["unique_id"].nunique() == final["service"].nunique() == 12
+    assert final["ds"].min() == pd.Timestamp("2025-07-01")
+    board = {row["model"]: row for row in summary["leaderboard"]}
+    assert board["automl"]["mean_wql"] <= board["naive"]["mean_wql"]
+
+
+def test_anomalies_on_the_raw_sample_bills_find_the_injected_day(sample_bills_dir, tmp_path):
+    truth = json.loads((sample_bills_dir / "truth.json").read_text())["anomaly"]
+    out = tmp_path / "anomalies.parquet"
+    assert main(["anomalies", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out), "-q"]) == 0
+    top = pd.read_parquet(out).iloc[0]
+    assert (top["service"], top["account"], str(top["ds"].date())) == (
+        truth["service"],
+        truth["account"],
+        truth["date"],
+    )
+    assert top["severity"] >= 90

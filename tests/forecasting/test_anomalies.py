@@ -1,0 +1,147 @@
+"""Anomalies: the injected anomaly of the sample bills, known answers, causality, export gaps, fees."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import DataError
+from forecasting.anomalies import AnomalySettings, detect_anomalies, rolling_band
+from forecasting.cli import main
+
+PATTERN = np.array([100.0, 104.0, 103.0, 101.0, 98.0, 60.0, 55.0])
+
+
+def weekly(n: int, seed: int | None = None, noise: float = 0.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.tile(PATTERN, n // 7 + 1)[:n] + (rng.normal(0, noise, n) if noise else 0.0)
+
+
+def test_the_injected_anomaly_of_the_sample_bills_comes_first(bill_series, sample_bills_dir):
+    truth = json.loads((sample_bills_dir / "truth.json").read_text())["anomaly"]
+    flagged = detect_anomalies(bill_series)
+    top = flagged.iloc[0]
+    assert (top["service"], top["account"], str(top["ds"].date())) == (
+        truth["service"],
+        truth["account"],
+        truth["date"],
+    )
+    np.testing.assert_allclose(top["y"], truth["cost"])
+    assert top["severity"] >= 90
+    np.testing.assert_allclose(top["impact"], truth["cost"] - top["p50"])
+    assert top["p50"] == pytest.approx(truth["normal_cost"], rel=0.25)
+
+
+def test_a_noise_free_weekly_pattern_flags_only_what_was_injected(long_frame):
+    y = weekly(140)
+    y[100] *= 3.0  # a spike
+    y[120] = 10.0  # a drop
+    flagged = detect_anomalies(long_frame({"a": y}))
+    days = pd.date_range("2023-01-02", periods=140)
+    assert flagged["ds"].tolist() == [days[100], days[120]]
+    spike, drop = flagged.iloc[0], flagged.iloc[1]
+    np.testing.assert_allclose(spike["p50"], y[93])
+    np.testing.assert_allclose(spike["impact"], 2 * y[93])
+    assert drop["impact"] < 0
+    # band = p50 +/- 5 %, so the spike is (3 - 1.05) / 0.10 = 19.5 band widths out: severity ~100.
+    assert spike["severity"] == 100.0
+    np.testing.assert_allclose(
+        drop["severity"], 100 * (1 - np.exp(-(0.95 * y[113] - 10.0) / (0.1 * y[113]))), atol=0.05
+    )
+
+
+def test_severity_grows_with_the_distance_outside_the_band(long_frame):
+    y = weekly(160, seed=1, noise=2.0)
+    for k, bump in enumerate((8.0, 15.0, 40.0)):
+        y[100 + 14 * k] += bump
+    flagged = detect_anomalies(long_frame({"a": y}))
+    days = pd.date_range("2023-01-02", periods=160)
+    bumps = flagged.set_index("ds").loc[[days[100], days[114], days[128]], "severity"].to_numpy()
+    assert (np.diff(bumps) > 0).all()
+    assert ((flagged["severity"] >= 0) & (flagged["severity"] <= 100)).all()
+    assert flagged["impact"].is_monotonic_decreasing
+
+
+def test_the_band_of_a_period_uses_only_earlier_periods():
+    """No look-ahead: rewriting the future leaves every earlier forecast and band unchanged."""
+    rng = np.random.default_rng(3)
+    values = np.vstack([weekly(120, seed=4, noise=3.0), rng.gamma(2.0, 10.0, 120)])
+    grid = pd.date_range("2024-01-01", periods=120)
+    settings = AnomalySettings()
+    before = rolling_band(values, grid, "D", settings)
+    changed = values.copy()
+    changed[:, 80:] = changed[:, 80:] * 5 + 100
+    after = rolling_band(changed, grid, "D", settings)
+    for old, new in zip(before, after, strict=True):
+        np.testing.assert_array_equal(old[:, :81], new[:, :81])  # period 80's band predates period 80
+        assert not np.allclose(np.nan_to_num(old[:, 90:]), np.nan_to_num(new[:, 90:]))
+
+
+def test_a_day_missing_from_the_export_is_a_gap_not_an_anomaly(long_frame):
+    """prepare fills an export's missing day with zeros; neither it nor the weeks after are flagged."""
+    series = {f"s{i}": weekly(150) * (i + 1) for i in range(4)}
+    for y in series.values():
+        y[70] = 0.0
+    series["fee"] = np.full(150, 3.0)  # a charge spread over the month still shows on that day
+    flagged = detect_anomalies(long_frame(series))
+    assert flagged.empty
+
+
+def test_month_start_charges_are_learned(long_frame):
+    days = pd.date_range("2024-01-01", periods=240)
+    y = np.tile(PATTERN, 35)[:240] + np.where(days.day == 1, 400.0, 0.0)
+    flagged = detect_anomalies(long_frame({"a": y}, start="2024-01-01"))
+    # The first month starts surprise a forecaster that has not seen one; from the fourth on, none.
+    assert flagged["ds"].max() < pd.Timestamp("2024-04-01")
+
+
+def test_non_negative_series_get_no_band_below_zero(long_frame):
+    rng = np.random.default_rng(5)
+    y = np.where(rng.random(120) < 0.3, 0.0, rng.gamma(1.0, 20.0, 120))
+    y[110] = 500.0
+    flagged = detect_anomalies(long_frame({"a": y}), settings=AnomalySettings(min_severity=50))
+    assert (flagged["p10"] >= 0).all()
+    assert flagged.iloc[0]["y"] == 500.0
+
+
+def test_credits_keep_negative_bands(long_frame):
+    y = weekly(100, seed=6, noise=1.0) - 80.0
+    flagged = detect_anomalies(long_frame({"a": y}))
+    assert (flagged["p10"] < 0).any()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"quantiles": (0.1, 0.5, 0.9)}, "two quantiles"),
+        ({"quantiles": (0.9, 0.1)}, "increasing"),
+        ({"season_length": 0}, "season_length"),
+        ({"window": 2}, "at least 4"),
+        ({"min_deviation": 1.5}, "fraction"),
+        ({"min_severity": 101}, "between 0 and 100"),
+    ],
+)
+def test_bad_settings_raise(kwargs, match):
+    with pytest.raises(DataError, match=match):
+        AnomalySettings(**kwargs)
+
+
+def test_cli_writes_the_flagged_periods(tmp_path, bill_series, capsys):
+    source = tmp_path / "series.parquet"
+    bill_series.to_parquet(source)
+    out = tmp_path / "anomalies.csv"
+    assert (
+        main(["anomalies", str(source), "-o", str(out), "--min-severity", "50", "--since", "2025-03-01"]) == 0
+    )
+    table = pd.read_csv(out, dtype={"account": str})
+    assert list(table.columns) == [
+        "unique_id", "service", "account", "ds", "y", "p10", "p50", "p90", "severity", "impact",
+    ]  # fmt: skip
+    assert (table["severity"] >= 50).all()
+    assert (pd.to_datetime(table["ds"]) >= "2025-03-01").all()
+    assert table.iloc[0]["ds"] == "2025-03-14"
+    assert "wrote" in capsys.readouterr().out
+    assert main(["anomalies", str(source), "-o", str(out), "--quantiles", "0.1,0.5,0.9"]) == 2
