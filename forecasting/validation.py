@@ -24,8 +24,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Spellings that older pandas accepted and pandas 3 rejects; users still type them.
-_FREQ_ALIASES = {"H": "h", "T": "min", "S": "s", "M": "ME", "Q": "QE", "A": "YE", "Y": "YE"}
+# Spellings that pandas 3 rejects; users still type them. Months, quarters and years are labelled by
+# their first day, as `forecast prepare` writes them (ME, QE, YE stay available for end-labelled data).
+_FREQ_ALIASES = {"H": "h", "T": "min", "S": "s", "M": "MS", "Q": "QS", "A": "YS", "Y": "YS"}
 # Anchored frequencies whose anchor we take from the data (a weekly series of Mondays is W-MON).
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -68,7 +69,8 @@ class ValidSeries:
 def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
     """Turn a frequency (``D``, ``W``, ``MS``, ``QS``, ``H``...) into a pandas 3 alias anchored on the data.
 
-    Older spellings are translated (``H`` -> ``h``, ``M`` -> ``ME``). ``W``, ``QS`` and ``YS`` without an
+    Older spellings are translated (``H`` -> ``h``; ``M``, ``Q``, ``Y`` -> ``MS``, ``QS``, ``YS``: periods
+    labelled by their first day, as ``forecast prepare`` writes them). ``W``, ``QS`` and ``YS`` without an
     explicit anchor take it from ``first`` (the earliest date): weekly data on Mondays is ``W-MON``,
     quarterly data starting in February is ``QS-FEB``.
 
@@ -83,8 +85,8 @@ def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
         DataError: If pandas cannot read the frequency.
 
     Example:
-        >>> resolve_freq("H"), resolve_freq("W", pd.Timestamp("2024-01-01")), resolve_freq("QS")
-        ('h', 'W-MON', 'QS-JAN')
+        >>> resolve_freq("H"), resolve_freq("W", pd.Timestamp("2024-01-01")), resolve_freq("M")
+        ('h', 'W-MON', 'MS')
     """
     text = str(freq).strip()
     head, sep, tail = text.partition("-")
