@@ -179,9 +179,9 @@ def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str
             "basis": choices["basis"].value_counts().to_dict(),
             "by_series": dict(zip(choices["unique_id"], choices["model"], strict=True)),
         },
-        "timings": forecaster.timings_,
+        "timings": {**forecaster.timings_, **extra.get("timings", {})},
         "versions": library_versions(),
-        **extra,
+        **{k: v for k, v in extra.items() if k != "timings"},
     }
 
 

@@ -122,6 +122,12 @@ def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
 
 
 def _to_datetime(values: pd.Series, col: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        # pandas would read 1, 2, 3 as nanoseconds after 1970: a silent, wrong calendar.
+        raise DataError(
+            f"column {col!r} holds numbers (e.g. {values.iloc[0]!r}), not dates; give each period its date, "
+            "e.g. 2024-01-31 (for a plain index, start from any date at the series' frequency)"
+        )
     try:
         try:
             ds = pd.to_datetime(values)

@@ -106,6 +106,8 @@ def test_run_on_the_raw_sample_bills_goes_through_prepare(sample_bills_dir, tmp_
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
     assert "reconciliation" in summary["prepare"]
+    assert 0 < summary["timings"]["prepare_seconds"] < summary["timings"]["total_seconds"]
+    assert set(summary["timings"]["backtest"]) == {"naive", "seasonal_naive"}
     assert summary["currency"] == "USD"
     final = pd.read_parquet(out / "forecasts.parquet")
     # --dims service: one series per service: ten usage services, AWS Support and the Savings Plan fee.

@@ -53,6 +53,7 @@ def test_custom_column_names_are_renamed():
             "not on the 'D' grid",
         ),
         (pd.DataFrame({"unique_id": [None], "ds": ["2024-01-01"], "y": [1.0]}), "missing ids"),
+        (pd.DataFrame({"unique_id": ["a", "a"], "ds": [1, 2], "y": [1.0, 2.0]}), "holds numbers"),
         (pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"], "y": [np.inf]}), "infinite"),
     ],
 )
