@@ -23,16 +23,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from costrec.atomic import atomic_dir
-from forecasting.automl import BASELINE, lift_vs_baseline
 from forecasting.errors import DataError
-from forecasting.forecaster import Forecaster
 from forecasting.plots import save_top_fan_charts
+
+if TYPE_CHECKING:
+    # Only for annotations: lookups read run folders without loading the models.
+    from forecasting.forecaster import Forecaster
 
 __all__ = ["SUMMARY", "write_run", "accuracy_table", "to_json", "check_output_folder", "library_versions"]
 
@@ -141,6 +143,8 @@ def _with_dims(df: pd.DataFrame, dims: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str, Any]) -> dict[str, Any]:
+    from forecasting.automl import BASELINE, lift_vs_baseline
+
     history = forecaster.history_
     selection = forecaster.selection_
     choices = forecaster.choices_
