@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from recsys.dataset import Dataset
 from recsys.errors import DataError
 from recsys.index import IdIndex
+from recsys.interactions import aggregate_events
 from recsys.metadata import FeatureKinds, date_column, infer_kinds
 
 __all__ = ["Context", "load_csr", "save_csr"]
@@ -61,6 +62,7 @@ class Context:
         expires_col: Item date column of the expiry time, if recognized.
         event_weights: Weight per event type, if the log had event types.
         last_time: Latest interaction time (the default reference time for item ages), if known.
+        times: ``(users, items)`` CSR of each pair's last interaction time in epoch seconds, if known.
     """
 
     users: IdIndex
@@ -75,11 +77,14 @@ class Context:
     expires_col: str | None
     event_weights: dict[str, float] | None
     last_time: pd.Timestamp | None
+    times: sp.csr_matrix | None = None
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> Context:
         """Build the id maps and matrices of a dataset."""
         inter = dataset.interactions
+        if inter.duplicated(["user_id", "item_id"]).any():
+            inter = aggregate_events(inter)
         if inter.empty:
             msg = "The training interactions are empty; nothing to fit."
             raise DataError(msg)
@@ -107,7 +112,11 @@ class Context:
         )
         user_meta = _aligned(dataset.users, users, "user_id")
         item_meta = _aligned(dataset.items, items, "item_id")
-        last_time = pd.Timestamp(inter["timestamp"].max()) if "timestamp" in inter.columns else None
+        last_time, times = None, None
+        if "timestamp" in inter.columns:
+            last_time = pd.Timestamp(inter["timestamp"].max())
+            seconds = inter["timestamp"].astype("datetime64[s]").astype(np.int64).to_numpy(dtype=np.float64)
+            times = sp.csr_matrix((seconds, (rows, cols)), shape=shape)
         return cls(
             users=users,
             items=items,
@@ -121,6 +130,7 @@ class Context:
             expires_col=date_column(dataset.items, "expires"),
             event_weights=dict(dataset.event_weights) if dataset.event_weights else None,
             last_time=last_time,
+            times=times,
         )
 
     @property
@@ -140,6 +150,8 @@ class Context:
         self.items.save(folder / "items.parquet")
         save_csr(self.user_items, folder / "user_items.npz")
         save_csr(self.converted, folder / "converted.npz")
+        if self.times is not None:
+            save_csr(self.times, folder / "times.npz")
         if self.user_meta is not None:
             self.user_meta.to_parquet(folder / "user_meta.parquet", index=False)
         if self.item_meta is not None:
@@ -176,4 +188,5 @@ class Context:
             expires_col=info["expires_col"],
             event_weights=info["event_weights"],
             last_time=None if info["last_time"] is None else pd.Timestamp(info["last_time"]),
+            times=load_csr(folder / "times.npz") if (folder / "times.npz").exists() else None,
         )

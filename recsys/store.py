@@ -17,13 +17,14 @@ import json
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from costrec.atomic import atomic_dir
 from recsys.context import Context
 from recsys.errors import DataError, DataWarning
 from recsys.models import MODELS, Recommender
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_manifest", "save_model"]
 
 FORMAT = "costrec.recsys.model"
 FORMAT_VERSION = 1
@@ -53,12 +54,13 @@ def _files(folder: Path) -> dict[str, str]:
     }
 
 
-def save_model(model: Recommender, path: str | Path) -> Path:
+def save_model(model: Recommender, path: str | Path, *, data: dict[str, Any] | None = None) -> Path:
     """Write a fitted model into ``path`` atomically (the folder is replaced as a whole).
 
     Args:
         model: A fitted recommender from ``MODELS``.
         path: Target folder.
+        data: JSON-serializable notes on the training data (e.g. its column names), kept in the manifest.
 
     Returns:
         The target folder.
@@ -79,13 +81,19 @@ def save_model(model: Recommender, path: str | Path) -> Path:
             "model": model.name,
             "params": model.get_params(),
             "libraries": {lib: _version(lib) for lib in _LIBRARIES},
+            "data": data or {},
             "files": _files(tmp),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     return path
 
 
-def _manifest(path: Path) -> dict:
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of a model directory (format checked, hashes not; :func:`load_model` checks those)."""
+    return _manifest(Path(path))
+
+
+def _manifest(path: Path) -> dict[str, Any]:
     file = path / "manifest.json"
     if not file.is_file():
         msg = f"{path} is not a model directory (no manifest.json); train one with `recommend train -o DIR`."

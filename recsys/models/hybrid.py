@@ -27,22 +27,17 @@ from recsys.models.candidates import SOURCES, Generators, Pool, PoolSizes
 __all__ = ["Hybrid", "validation_split"]
 
 # Fewer labelled users than this cannot train a ranker worth having; the hybrid then ranks by fusion.
-_MIN_TRAINING_GROUPS = 20
+_MIN_TRAINING_GROUPS = 100
 _MULTITHREAD_ROWS = 200_000
-_MONOTONE = {
-    "als_score": 1,
-    "als_rank": -1,
-    "content_score": 1,
-    "content_rank": -1,
-    "content_history": 1,
-    "content_text": 1,
-    "popularity_log_users": 1,
-}
+# Higher similarity or a better generator rank never lowers the score: this keeps the ranker sensible
+# where validation data is thin. Popularity is left free on purpose: on job boards a posting with no
+# interactions yet is often the freshest and best one, and the ranker must be able to learn that.
+_MONOTONE = {"als_score": 1, "als_rank": -1, "content_score": 1, "content_rank": -1, "content_history": 1}
 
 
 def _monotone(feature: str) -> int:
     """+1 where a larger value may only raise the score, -1 where it may only lower it, 0 when free."""
-    if feature.startswith(("match_", "segment_")):
+    if feature.startswith("match_") or feature == "content_text":
         return 1
     return _MONOTONE.get(feature, 0)
 
@@ -192,8 +187,6 @@ class Hybrid(Recommender):
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": 20,
-            # More similar, more popular or better ranked by a generator never scores lower: keeps the
-            # ranker sensible where validation data is thin, and a matching new posting near the top.
             "monotone_constraints": [_monotone(f) for f in gen.feature_names()],
             "monotone_constraints_method": "advanced",
             "feature_fraction": 0.8,
@@ -231,7 +224,7 @@ class Hybrid(Recommender):
 
     def _score(self, pool: Pool) -> np.ndarray:
         if self.booster_ is None or not len(pool.users):
-            return pool.rrf
+            return pool.fusion
         return np.asarray(self.booster_.predict(pool.features), dtype=np.float64)
 
 

@@ -1,0 +1,69 @@
+"""``recommend annotate``: a sheet for experts to judge recommendations, and the score of a filled sheet."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from costrec.atomic import write_frame
+from recsys.annotation import annotation_sheet, score_annotations
+from recsys.errors import DataError
+from recsys.interactions import read_table
+from recsys.models import Popularity, Recommender
+from recsys.store import load_model
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``annotate``."""
+    parser = subparsers.add_parser(
+        "annotate",
+        help="write recommendations for expert judgement, or score a judged file",
+        description="`annotate MODEL_DIR [MODEL_DIR ...] --users N -o FILE` writes each sampled user's "
+        "profile, recent history and top-k per model with an empty `correct` column; "
+        "`annotate --score FILE` reads the filled file and reports expert precision per model.",
+    )
+    parser.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR", help="model directories to compare")
+    parser.add_argument("--users", type=int, help="number of users to sample")
+    parser.add_argument("-o", "--output", help="annotation file to write (.csv or .parquet)")
+    parser.add_argument("--k", type=int, default=10, help="recommendations per model and user (default: 10)")
+    parser.add_argument(
+        "--history", type=int, default=5, help="recent interactions shown per user (default: 5)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the user sample")
+    parser.add_argument(
+        "--baseline",
+        default="popularity",
+        choices=("popularity", "none"),
+        help="also list popularity's picks",
+    )
+    parser.add_argument("--score", metavar="FILE", help="score a filled annotation file instead")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write a sheet, or score one."""
+    if args.score:
+        table = score_annotations(read_table(args.score))
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        return 0
+    if not args.model_dirs or args.users is None or not args.output:
+        msg = "annotate needs MODEL_DIR, --users N and -o FILE (or --score FILE to read judgements back)."
+        raise DataError(msg)
+    models: dict[str, Recommender] = {}
+    for folder in args.model_dirs:
+        model = load_model(folder)
+        label = model.name if model.name not in models else Path(folder).name
+        models[label] = model
+    if args.baseline == "popularity" and "popularity" not in models:
+        first = next(iter(models.values()))
+        baseline = Popularity()
+        baseline.context_ = first.context_
+        baseline._fit(first.context_)
+        models["popularity"] = baseline
+    sheet = annotation_sheet(models, n_users=args.users, k=args.k, history=args.history, seed=args.seed)
+    path = write_frame(sheet, args.output)
+    print(f"{sheet['user_id'].nunique()} users x {len(models)} models -> {path}; fill the 'correct' column")
+    return 0

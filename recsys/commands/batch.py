@@ -1,0 +1,92 @@
+"""``recommend batch``: top-k recommendations for many users from a saved model directory."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import pandas as pd
+
+from costrec.atomic import write_frame
+from recsys.errors import DataError
+from recsys.filters import EXCLUDE, Filters
+from recsys.interactions import read_table
+from recsys.metadata import prepare_metadata, read_metadata
+from recsys.store import load_model, read_manifest
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``batch``."""
+    parser = subparsers.add_parser(
+        "batch",
+        help="write top-k recommendations for many users",
+        description="Write user_id, rank, item_id, score, source for many users (Parquet, or CSV by suffix).",
+    )
+    parser.add_argument("model_dir", metavar="MODEL_DIR", help="directory written by `recommend train`")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="RECS", help="output file (.csv or .parquet)"
+    )
+    parser.add_argument(
+        "--users",
+        default="all",
+        metavar="FILE|all",
+        help="users to serve: a file with the user id column (other columns are profiles of new users), "
+        "or 'all' users the model knows (default)",
+    )
+    parser.add_argument(
+        "--items",
+        metavar="CURRENT_CATALOG",
+        help="current catalog (item id column plus metadata): only these items are recommended, "
+        "including new ones",
+    )
+    parser.add_argument("--k", type=int, default=25, help="list length (default: 25)")
+    parser.add_argument("--as-of", metavar="DATE", help="drop postings that expired before this date")
+    parser.add_argument(
+        "--exclude",
+        default="converted",
+        choices=EXCLUDE,
+        help="drop items the user converted on (default; e.g. applied to), every seen item, or none",
+    )
+    parser.add_argument("--user-col", help="user id column of --users (default: as in training)")
+    parser.add_argument("--item-col", help="item id column of --items (default: as in training)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(func=run)
+
+
+def _users(args: argparse.Namespace, column: str, known: Any) -> tuple[Any, pd.DataFrame | None]:
+    if args.users == "all":
+        return known, None
+    frame = read_table(args.users)
+    if column not in frame.columns:
+        msg = (
+            f"{args.users} lacks the user id column {column!r}; it has {list(frame.columns)}. Use --user-col."
+        )
+        raise DataError(msg)
+    ids = frame[column].dropna().astype(str).to_numpy()
+    if len(frame.columns) == 1:
+        return ids, None
+    return ids, prepare_metadata(frame, id_col=column, canonical="user_id", where=str(args.users))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the model, recommend, write the frame atomically."""
+    notes = read_manifest(args.model_dir).get("data", {})
+    model = load_model(args.model_dir)
+    user_col = args.user_col or notes.get("user_col", "user_id")
+    item_col = args.item_col or notes.get("item_col", "item_id")
+    ids, profiles = _users(args, user_col, model.context_.users.ids)
+    items = read_metadata(args.items, id_col=item_col, canonical="item_id") if args.items else None
+    try:
+        filters = Filters.make(exclude=args.exclude, as_of=args.as_of)
+    except ValueError as exc:
+        msg = f"--as-of {args.as_of!r} is not a date ({exc}); write e.g. 2024-05-01."
+        raise DataError(msg) from exc
+    recs = model.recommend(
+        ids, k=args.k, filters=filters, users=profiles, items=items, show_progress=not args.no_progress
+    )
+    path = write_frame(recs, args.output)
+    sources = ", ".join(f"{s} {n}" for s, n in recs["source"].value_counts().items())
+    print(f"{recs['user_id'].nunique()} users, {len(recs)} recommendations ({sources}) -> {path}")
+    return 0
