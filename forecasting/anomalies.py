@@ -41,7 +41,10 @@ from forecasting.errors import DataError
 from forecasting.quantiles import quantile_column, validate_quantiles
 from forecasting.validation import validate_series
 
-__all__ = ["AnomalySettings", "detect_anomalies", "rolling_band"]
+__all__ = ["AnomalySettings", "detect_anomalies", "rolling_band", "MIN_ERRORS"]
+
+# Two weeks of daily errors: fewer make the P10/P90 of the errors a guess.
+MIN_ERRORS = 14
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,16 @@ class AnomalySettings:
     def trailing(self) -> int:
         """The trailing window in periods."""
         return self.window or int(np.clip(8 * self.season_length, 28, 120))
+
+    @property
+    def min_errors(self) -> int:
+        """Past errors a candidate needs before its band is trusted."""
+        return min(self.trailing, MIN_ERRORS)
+
+    @property
+    def warmup(self) -> int:
+        """Periods of history before the first period can be judged (four lags, then ``min_errors``)."""
+        return 4 + self.min_errors
 
 
 def _lagged(values: np.ndarray, lag: int) -> np.ndarray:
@@ -126,9 +139,9 @@ def _candidates(values: np.ndarray, grid: pd.DatetimeIndex, freq: str, season: i
     return out
 
 
-def _trailing(frame: np.ndarray, window: int, stat: str, q: float = 0.5) -> np.ndarray:
+def _trailing(frame: np.ndarray, window: int, min_periods: int, stat: str, q: float = 0.5) -> np.ndarray:
     """A trailing statistic over time of each row, ending the period before (causal), NaN in warm-up."""
-    rolling = pd.DataFrame(frame.T).rolling(window, min_periods=min(window, 14))
+    rolling = pd.DataFrame(frame.T).rolling(window, min_periods=min_periods)
     result = rolling.mean() if stat == "mean" else rolling.quantile(q)
     return _lagged(result.to_numpy().T, 1)
 
@@ -155,13 +168,13 @@ def rolling_band(
     median, lower, upper = (np.full(values.shape, np.nan) for _ in range(3))
     for name, point in _candidates(values, grid, freq, settings.season_length).items():
         errors = values - point
-        mae = _trailing(np.abs(errors), window, "mean")
+        mae = _trailing(np.abs(errors), window, settings.min_errors, "mean")
         if name != "seasonal_monthly":
             # A candidate the series will have must be ready; the monthly one only joins when it is.
             has = np.isfinite(mae)
             ready &= has | ~has.any(axis=1, keepdims=True)
-        lo = point + _trailing(errors, window, "quantile", settings.quantiles[0])
-        hi = point + _trailing(errors, window, "quantile", settings.quantiles[1])
+        lo = point + _trailing(errors, window, settings.min_errors, "quantile", settings.quantiles[0])
+        hi = point + _trailing(errors, window, settings.min_errors, "quantile", settings.quantiles[1])
         better = np.isfinite(mae) & np.isfinite(lo) & np.isfinite(hi) & (mae < best_err)
         best_err = np.where(better, mae, best_err)
         median, lower, upper = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,9 +83,15 @@ def _match(values: pd.Series, wanted: str, what: str) -> pd.Series:
         return exact
     partial = text.str.contains(wanted.casefold(), regex=False)
     if not partial.any():
-        choices = sorted(values.astype("str").unique())
-        raise DataError(f"no series matches {what} {wanted!r}; the run has {reprlib.repr(choices)}")
+        raise DataError(f"no series matches {what} {wanted!r}; the run has {_listing(values)}")
     return partial
+
+
+def _listing(values: pd.Series, limit: int = 20) -> str:
+    """Up to ``limit`` distinct values, sorted, then how many more there are."""
+    choices = sorted(values.astype("str").unique())
+    more = f" and {len(choices) - limit} more" if len(choices) > limit else ""
+    return ", ".join(repr(c) for c in choices[:limit]) + more
 
 
 def _column(df: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
@@ -120,9 +125,7 @@ def match_series(
     if unique_id:
         ids = forecasts["unique_id"].astype("str")
         if not (ids == unique_id).any():
-            raise DataError(
-                f"no series has id {unique_id!r}; the run has {reprlib.repr(sorted(ids.unique()))}"
-            )
+            raise DataError(f"no series has id {unique_id!r}; the run has {_listing(ids)}")
         keep &= ids == unique_id
     matched = list(dict.fromkeys(forecasts.loc[keep, "unique_id"].astype("str")))
     if not matched:

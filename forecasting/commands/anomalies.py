@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
     )
     flagged = detect_anomalies(series.df, freq=series.freq, settings=settings, since=args.since)
     write_frame(flagged, args.output)
+    longest = int(series.df.groupby("unique_id").size().max()) if len(series.df) else 0
+    if not args.quiet and longest <= settings.warmup:
+        print(
+            f"note: a period is judged after {settings.warmup} periods of history; the longest series has "
+            f"{longest}, so nothing could be judged yet"
+        )
     if not args.quiet:
         strong = int((flagged["severity"] >= 50).sum())
         print(

@@ -145,3 +145,12 @@ def test_cli_writes_the_flagged_periods(tmp_path, bill_series, capsys):
     assert table.iloc[0]["ds"] == "2025-03-14"
     assert "wrote" in capsys.readouterr().out
     assert main(["anomalies", str(source), "-o", str(out), "--quantiles", "0.1,0.5,0.9"]) == 2
+
+
+def test_cli_says_when_the_history_is_too_short_to_judge(tmp_path, long_frame, capsys):
+    source = tmp_path / "short.parquet"
+    long_frame({"a": weekly(13)}).to_parquet(source)
+    out = tmp_path / "flags.parquet"
+    assert main(["anomalies", str(source), "-o", str(out)]) == 0
+    assert "judged after 18 periods of history; the longest series has 13" in capsys.readouterr().out
+    assert pd.read_parquet(out).empty
