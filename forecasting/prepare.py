@@ -86,6 +86,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"preserve_insertion_order": False})
     # Text timestamps without an offset are UTC, as in every AWS and FOCUS export.
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # our own tqdm bar, when asked for
     return con
 
 
@@ -166,7 +167,7 @@ def prepare_series(
         fmt = detect_format(schemas, format)
         unit = base_unit_us(freq, tz)
         scan = scan_export(con, export, schemas, ScanSpec(fmt, dim_names, measure, unit), progress=progress)
-        agg, totals = _fetch(con, scan)
+        agg, keys, totals = _fetch(con, scan, dim_names)
         currency_col = next((s.name for s in fmt.currency if isinstance(s, Col)), "")
         chosen, others = _choose_currency(con, export, totals, currency, currency_col)
     finally:
@@ -179,9 +180,12 @@ def prepare_series(
         )
     by_type = _charge_totals(totals, selection)
     included = {c.charge_type for c in by_type if c.included}
-    short = (agg["b1"] - agg["b0"]) * unit <= DAY_US
-    coverage_end = int(agg.loc[short, "max_end"].max() if short.any() else agg["max_end"].max())
-    built = build_series(agg[agg["charge_type"].isin(included)], dim_names, freq=freq, tz=tz, spread=spread,
+    # Coverage: the latest end of usage-like (at most a day long) line items; line items without an end
+    # count as ending at their start period's end.
+    ends = agg["max_end"].fillna((agg["b0"] + 1) * unit)
+    short = ((agg["b1"] - agg["b0"]) * unit <= DAY_US) | agg["b1"].isna()
+    coverage_end = int(ends[short].max() if short.any() else ends.max())
+    built = build_series(agg[agg["charge_type"].isin(included)], keys, freq=freq, tz=tz, spread=spread,
                          unit_us=unit, coverage_end_us=coverage_end)  # fmt: skip
     series = built.frame
     notes = []
@@ -196,7 +200,7 @@ def prepare_series(
         charges=selection.describe(), dims=dim_names, dim_columns=scan.columns, freq=freq, tz=tz,
         spread=spread, files_read=[str(p) for p in export.files],
         files_skipped=[(str(s.path), s.reason) for s in export.skipped], bytes_read=export.total_bytes,
-        rows=int(agg["n"].sum()), data_start=_utc(int(agg["min_start"].min())), data_end=_utc(coverage_end),
+        rows=int(agg["n"].sum()), data_start=_utc(int(agg["b0"].min()) * unit), data_end=_utc(coverage_end),
         currency=chosen or "(unspecified)", input_total=sum((c.total for c in by_type), Decimal(0)),
         by_charge_type=by_type, beyond_count=built.beyond_count, beyond_total=built.beyond_total,
         cut=_day(built.cut), partial_period=_day(built.partial), series_total=float(series["y"].sum()),
@@ -208,13 +212,22 @@ def prepare_series(
     return PrepareResult(series, report, pandas_freq(freq))
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, scan: ScanResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    agg = con.execute(f"SELECT * EXCLUDE (cost), CAST(cost AS DOUBLE) AS y FROM {scan.table}").df()
+def _fetch(
+    con: duckdb.DuckDBPyConnection, scan: ScanResult, dims: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The aggregate (numbers, with charge type and currency as categories), series keys, exact totals."""
+    columns = "sid, charge_type, currency, b0, b1, n, CAST(cost AS DOUBLE) AS y, max_end"
+    agg = (
+        con.sql(f"SELECT {columns} FROM {scan.table}").to_arrow_table().to_pandas(strings_to_categorical=True)
+    )
+    keys = con.sql(f"SELECT * FROM {scan.keys} ORDER BY sid").df().drop(columns="sid")
+    keys.columns = list(dims) if dims else keys.columns
+    keys = keys[list(dims)]
     totals = con.execute(
         f"SELECT currency, charge_type, sum(n) AS n, sum(cost) AS total FROM {scan.table} GROUP BY ALL"
     ).fetchall()
     frame = pd.DataFrame(totals, columns=["currency", "charge_type", "n", "total"], dtype=object)
-    return agg, frame
+    return agg, keys, frame
 
 
 def _choose_currency(

@@ -16,11 +16,11 @@ The input is small (one row per series key, charge type and period), so this ste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from forecasting.errors import DataError
 
@@ -159,7 +159,7 @@ def _cut(coverage_end_us: int, freq: str, tz: str) -> tuple[np.datetime64, bool]
 
 def build_series(
     agg: pd.DataFrame,
-    dims: Sequence[str],
+    keys: pd.DataFrame,
     *,
     freq: str,
     tz: str,
@@ -170,9 +170,9 @@ def build_series(
     """Turn aggregated line items into a long frame ``unique_id, ds, y`` plus one column per dimension.
 
     Args:
-        agg: Rows with ``d0..`` (dimension values), ``b0``, ``b1`` (periods of ``unit_us``), ``n`` and
-            ``y`` (the amount as float).
-        dims: Dimension names, in the order of ``d0..``.
+        agg: Columns ``sid`` (series id), ``b0``, ``b1`` (periods of ``unit_us``; ``b1`` may be missing),
+            ``n`` (line items) and ``y`` (their amount as float).
+        keys: One row per series id (``0..``), one column per dimension (values may be missing).
         freq: ``H``, ``D``, ``W`` or ``M``.
         tz: IANA time zone of the periods.
         spread: ``even`` or ``start`` (see the module docstring).
@@ -180,67 +180,79 @@ def build_series(
         coverage_end_us: End of the export's coverage (UTC microseconds), for the partial-period rule.
     """
     freq = normalize_freq(freq)
-    keys = [f"d{i}" for i in range(len(dims))]
-    start_us = agg["b0"].to_numpy(np.int64) * unit_us
-    end_us = agg["b1"].to_numpy(np.int64) * unit_us
-    rows, period, amount = _pieces(start_us, end_us, agg["y"].to_numpy(float), freq, tz, spread)
+    b0 = agg["b0"].to_numpy(np.int64)
+    b1 = agg["b1"].to_numpy(np.float64)
+    # A line item without an end, or ending at its start, is a point in time: its start period.
+    b1 = np.where(np.isnan(b1) | (b1 <= b0), b0 + 1, b1).astype(np.int64)
+    rows, period, amount = _pieces(b0 * unit_us, b1 * unit_us, agg["y"].to_numpy(float), freq, tz, spread)
     cut, partial = _cut(coverage_end_us, freq, tz)
     beyond = period >= cut
-    beyond_rows = np.unique(rows[beyond])
     kept = ~beyond
-    labels = _labels(agg, keys)
-    frame = pd.DataFrame({"key": labels[rows[kept]], "ds": period[kept], "y": amount[kept]})
-    points = frame.groupby(["key", "ds"], sort=True)["y"].sum().reset_index()
-    full, filled = _fill(points, freq)
-    dim_values = _dim_table(agg, keys, labels, dims)
-    out = full.merge(dim_values, on="key", how="left").rename(columns={"key": "unique_id"})
-    out["ds"] = out["ds"].astype("datetime64[ns]")
-    out = out[["unique_id", "ds", "y", *dims]].sort_values(["unique_id", "ds"], kind="stable")
+    sid = agg["sid"].to_numpy(np.int64)[rows[kept]]
+    labels = _labels(keys)
+    rank = np.empty(len(labels), np.int64)
+    rank[np.argsort(labels, kind="stable")] = np.arange(len(labels))  # output sorted by unique_id
+    series, ordinal, y, filled = _fill(rank[sid], _ordinal(period[kept], freq), amount[kept])
+    by_rank = np.argsort(rank)  # rank -> sid
+    take = pa.array(by_rank[series])
+    ds = _from_ordinal(ordinal, freq).astype("datetime64[ns]")
+    table = {"unique_id": pa.array(labels).take(take), "ds": pa.array(ds), "y": pa.array(y)}
+    for column in keys.columns:
+        values = keys[column].astype(object).where(keys[column].notna(), NONE).tolist()
+        table[str(column)] = pa.array(values, pa.string()).take(take)
     return SeriesBuild(
-        frame=out.reset_index(drop=True),
+        frame=pa.table(table).to_pandas(),
         cut=pd.Timestamp(cut),
         partial=pd.Timestamp(cut) if partial else None,
-        beyond_count=int(agg["n"].to_numpy()[beyond_rows].sum()),
+        beyond_count=int(agg["n"].to_numpy()[np.unique(rows[beyond])].sum()),
         beyond_total=float(amount[beyond].sum()),
         zero_filled=filled,
     )
 
 
-def _labels(agg: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    if not keys:
-        return np.full(len(agg), "total", dtype=object)
-    parts = [agg[k].astype(object).where(agg[k].notna(), NONE).astype(str) for k in keys]
+def _labels(keys: pd.DataFrame) -> np.ndarray:
+    """``unique_id`` of each series: its dimension values joined by ``/`` (``total`` without dimensions)."""
+    if keys.shape[1] == 0:
+        return np.full(len(keys), "total", dtype=object)
+    parts = [keys[c].astype(object).where(keys[c].notna(), NONE).astype(str) for c in keys.columns]
     label = parts[0]
     for p in parts[1:]:
         label = label + "/" + p
     return label.to_numpy(dtype=object)
 
 
-def _dim_table(agg: pd.DataFrame, keys: list[str], labels: np.ndarray, dims: Sequence[str]) -> pd.DataFrame:
-    table = pd.DataFrame({"key": labels})
-    for key, dim in zip(keys, dims, strict=True):
-        table[dim] = agg[key].astype(object).where(agg[key].notna(), NONE).astype(str).to_numpy()
-    return table.drop_duplicates("key")
+def _from_ordinal(ordinal: np.ndarray, freq: str) -> np.ndarray:
+    if freq == "M":
+        return ordinal.astype("datetime64[M]").astype("datetime64[us]")
+    step = {"H": 3_600_000_000, "D": 86_400_000_000, "W": 7 * 86_400_000_000}[freq]
+    offset = 3 * 86_400_000_000 if freq == "W" else 0
+    return (ordinal * step - offset).astype("datetime64[us]")
 
 
-def _fill(points: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, int]:
-    """Every period from each series' first to its last, zeros where nothing was billed."""
-    if points.empty:
-        return pd.DataFrame({"key": pd.Series(dtype=object), "ds": pd.Series(dtype="datetime64[us]"),
-                             "y": pd.Series(dtype=float)}), 0  # fmt: skip
-    codes, uniques = pd.factorize(points["key"], sort=True)
-    ordinal = _ordinal(points["ds"].to_numpy().astype("datetime64[us]"), freq)
-    lo = np.full(len(uniques), np.iinfo(np.int64).max)
-    hi = np.full(len(uniques), np.iinfo(np.int64).min)
-    np.minimum.at(lo, codes, ordinal)
-    np.maximum.at(hi, codes, ordinal)
+def _fill(
+    series: np.ndarray, ordinal: np.ndarray, amount: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Sum amounts per (series, period) and add every missing period from each series' first to its last.
+
+    Returns (series, period ordinal, y, number of added periods), sorted by series then period.
+    """
+    if series.size == 0:
+        return series, ordinal, amount, 0
+    # One int64 key per (series, period): a 1-D unique is much faster than a row-wise one.
+    first_ordinal = int(ordinal.min())
+    span = int(ordinal.max()) - first_ordinal + 1
+    keys, inverse = np.unique(series * span + (ordinal - first_ordinal), return_inverse=True)
+    points = np.stack([keys // span, keys % span + first_ordinal], axis=1)
+    y_points = np.bincount(inverse.ravel(), weights=amount, minlength=len(points))
+    codes, first_index = np.unique(points[:, 0], return_index=True)
+    lo = points[first_index, 1]
+    hi = points[np.r_[first_index[1:], len(points)] - 1, 1]
     length = hi - lo + 1
     offset = np.cumsum(length) - length
-    y = np.zeros(int(length.sum()))
-    np.add.at(y, offset[codes] + (ordinal - lo[codes]), points["y"].to_numpy(float))
-    series = np.repeat(np.arange(len(uniques)), length)
-    step = np.arange(int(length.sum())) - np.repeat(offset, length)
-    first = points.groupby(codes)["ds"].min().to_numpy().astype("datetime64[us]")
-    ds = _shift(first[series], freq, step)
-    full = pd.DataFrame({"key": np.asarray(uniques, dtype=object)[series], "ds": ds, "y": y})
-    return full, int(length.sum()) - len(points)
+    total = int(length.sum())
+    slot = np.searchsorted(codes, points[:, 0])
+    y = np.zeros(total)
+    y[offset[slot] + (points[:, 1] - lo[slot])] = y_points
+    out_series = np.repeat(codes, length)
+    out_ordinal = np.repeat(lo, length) + (np.arange(total) - np.repeat(offset, length))
+    return out_series, out_ordinal, y, total - len(points)

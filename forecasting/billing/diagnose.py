@@ -67,10 +67,13 @@ def example_file(
 ) -> tuple[str, str | None] | None:
     """The first ``(file, value of column)`` over all parts where ``condition`` holds, or ``None``."""
     src = source_sql([str(p) for p in export.files], export.kind, union=len(export.files) > 1, filename=True)
-    row = con.execute(
+    rows = con.execute(
         f"SELECT filename, CAST({quote(column)} AS VARCHAR) FROM {src} WHERE {condition} LIMIT 1"
-    ).fetchone()
-    return (str(row[0]), None if row[1] is None else str(row[1])) if row else None
+    ).fetchall()
+    if not rows:
+        return None
+    row = rows[0]
+    return str(row[0]), None if row[1] is None else str(row[1])
 
 
 def explain_errors(
@@ -81,7 +84,12 @@ def explain_errors(
     spec: ScanSpec,
 ) -> None:
     """Raise a :class:`DataError` for the first kind of bad row counted in the scan table, if any."""
-    counts = dict(con.execute(f"SELECT err, sum(n) FROM {table} WHERE err > 0 GROUP BY err").fetchall())
+    counts = dict(
+        con.execute(
+            f"""SELECT CASE WHEN err > 0 THEN err ELSE {ERR_NO_START} END AS code, sum(n) FROM {table}
+            WHERE err > 0 OR b0 IS NULL GROUP BY code"""
+        ).fetchall()
+    )
     if not counts:
         return
     cols = Columns({k: v for s in schemas for k, v in s.columns.items()})

@@ -20,11 +20,10 @@ from forecasting.billing.diagnose import (
     ERR_BAD_COST,
     ERR_BAD_END,
     ERR_BAD_START,
-    ERR_NO_START,
     explain_errors,
 )
 from forecasting.billing.files import ExportFiles
-from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, Source, quote, source_label
+from forecasting.billing.formats import MONEY, Col, Columns, Const, ExportFormat, Source, quote, source_label
 from forecasting.billing.schema import FileSchema, check_column_types, closest_columns, source_sql
 from forecasting.errors import DataError
 from forecasting.measures import MeasureSQL, measure_sql
@@ -33,6 +32,8 @@ __all__ = ["ScanSpec", "ScanResult", "scan_export"]
 
 AGG = "billing_agg"
 RESULT = "billing_scan"
+KEYS = "billing_series"
+NORM = "billing_norm"
 MAX_BATCHES = 24  # progress granularity; each batch is one streaming query over several parts
 MIN_BATCH = 8  # small parts: fewer, larger queries (each query costs a few milliseconds to plan)
 
@@ -49,14 +50,16 @@ class ScanSpec:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """The aggregate left in DuckDB table :data:`RESULT` and what was read.
+    """The aggregate left in DuckDB tables :data:`RESULT` and :data:`KEYS`, and what was read.
 
-    The table has one row per ``(d0.., charge_type, currency, b0, b1)`` with ``n`` line items, their exact
-    ``cost`` sum, ``max_end`` and ``min_start`` (microseconds, UTC). ``b0``/``b1`` are the first and the
-    one-past-last base period each line item touches.
+    :data:`KEYS` has one row per series: ``sid`` and its dimension values ``d0..``. :data:`RESULT` has one
+    row per ``(sid, charge_type, currency, b0, b1)`` with ``n`` line items, their exact ``cost`` sum and
+    the latest end ``max_end`` (microseconds, UTC). ``b0``/``b1`` are the first and the one-past-last base
+    period of the line items (``b1`` is NULL without an end time).
     """
 
     table: str
+    keys: str
     rows: int
     measure_label: str
     columns: dict[str, str]  # dimension -> how it was read, e.g. "service" -> "product/ProductName"
@@ -112,40 +115,63 @@ def _batches(schemas: Sequence[FileSchema]) -> list[list[FileSchema]]:
     return batches
 
 
+def _dimension_keys(spec: ScanSpec, cols: Columns) -> list[str]:
+    """One key expression per candidate source of every dimension (``NULL`` when absent in this part).
+
+    Keys are raw column values: Parquet dictionary columns group without per-row string work. Empty
+    values and fallbacks between candidates are resolved after the aggregation (see :data:`NORM`). Map
+    and JSON sources, which cost a lookup per row, are read only when no plain column of the dimension is
+    present.
+    """
+    keys = []
+    for d in spec.dims:
+        plain_before = False  # a plain column of higher priority is present
+        for x in spec.fmt.dimension_sources(d):
+            usable = cols.has(x) and (isinstance(x, Col | Const) or not plain_before)
+            keys.append(cols.text(x) if usable else "NULL")
+            plain_before = plain_before or (isinstance(x, Col) and cols.has(x))
+    return keys
+
+
 def _batch_query(batch: list[FileSchema], kind: str, spec: ScanSpec, index: int) -> tuple[str, MeasureSQL]:
     cols = Columns(batch[0].columns)
-    charge = f"COALESCE({cols.first(spec.fmt.charge_type) or 'NULL'}, '(none)')"
+    charge = cols.first(spec.fmt.charge_type) or "NULL"
     measure = measure_sql(spec.fmt, spec.measure, cols, charge)
     start = _first_column(spec.fmt.start, cols)
     assert start is not None  # checked by _check_columns
     end = _first_column(spec.fmt.end, cols)
-    dims = [
-        f"{cols.first(spec.fmt.dimension_sources(d)) or 'NULL'} AS d{i}, " for i, d in enumerate(spec.dims)
+    raw = [
+        cols.text(x) if cols.has(x) else "NULL" for x in (*spec.fmt.charge_type[:1], *spec.fmt.currency[:1])
     ]
-    currency = cols.first(spec.fmt.currency) or "NULL"
-    # Flags that tell an unparseable value from an absent one; constant for typed (Parquet) columns.
+    s_us = cols.time_us(start)
+    e_us = cols.time_us(end) if end else "NULL"
+    # Text columns can hold values that do not parse: an error code in the key keeps those rows apart.
+    # Typed (Parquet) columns cannot, and the code is a constant the planner drops; a missing start time
+    # then shows as a NULL period.
     s, e = quote(start), quote(end) if end else "NULL"
-    no_start = f"({s} IS NULL OR TRIM({s}) = '')" if cols.types[start] == "VARCHAR" else "TRUE"
-    end_given = f"({e} IS NOT NULL AND TRIM({e}) <> '')" if end and cols.types[end] == "VARCHAR" else "FALSE"
-    cost_bad = " OR ".join(b for c in measure.columns if (b := cols.bad_money(c))) or "FALSE"
-    rows = f"""
-        SELECT {"".join(dims)}{charge} AS charge_type, {currency} AS currency,
-               {cols.time_us(start)} AS s_us, {cols.time_us(end) if end else "NULL"} AS e_us,
-               {measure.expression} AS cost, {no_start} AS no_start, {end_given} AS end_given,
-               {cost_bad} AS cost_bad
-        FROM {source_sql([str(x.path) for x in batch], kind, union=False)}"""
-    keys = "".join(f"d{i}, " for i in range(len(spec.dims)))
+    checks = []
+    if cols.types[start] == "VARCHAR":
+        checks.append(f"WHEN s_us IS NULL AND TRIM({s}) <> '' THEN {ERR_BAD_START}")
+    if end and cols.types[end] == "VARCHAR":
+        checks.append(f"WHEN e_us IS NULL AND TRIM({e}) <> '' THEN {ERR_BAD_END}")
+    checks += [f"WHEN {b} THEN {ERR_BAD_COST}" for c in measure.columns if (b := cols.bad_money(c))]
+    err = f"CASE {' '.join(checks)} ELSE 0 END" if checks else "0"
+    # Constants (absent candidates, the batch number, a typed source's error code) are added after the
+    # GROUP BY: as grouping keys they would still be hashed for every row.
+    inner = {f"k{n}": k for n, k in enumerate(_dimension_keys(spec, cols))}
+    inner |= {"charge_type": raw[0], "currency": raw[1], "err": err}
+    varying = [name for name, sql in inner.items() if sql not in ("NULL", "0")]
+    outer = [name if name in varying else f"{inner[name]} AS {name}" for name in inner]
     unit = spec.unit_us
     query = f"""
         INSERT INTO {AGG}
-        SELECT {index} AS batch, {keys}charge_type, currency,
-               CASE WHEN s_us IS NULL THEN (CASE WHEN no_start THEN {ERR_NO_START} ELSE {ERR_BAD_START} END)
-                    WHEN end_given AND e_us IS NULL THEN {ERR_BAD_END}
-                    WHEN cost_bad THEN {ERR_BAD_COST} ELSE 0 END AS err,
-               s_us // {unit} AS b0,
-               greatest((coalesce(e_us, s_us) - 1) // {unit} + 1, s_us // {unit} + 1) AS b1,
-               count(*) AS n, sum(cost) AS cost, max(coalesce(e_us, s_us)) AS max_end, min(s_us) AS min_start
-        FROM ({rows}) GROUP BY ALL"""
+        SELECT {index} AS batch, {", ".join(outer)}, s_us // {unit} AS b0, (e_us - 1) // {unit} + 1 AS b1,
+               count(*) AS n, sum(cost) AS cost, max(e_us) AS max_end
+        FROM (
+            SELECT {s_us} AS s_us, {e_us} AS e_us, {measure.expression} AS cost
+                   {"".join(f", {inner[v]} AS {v}" for v in varying)}
+            FROM {source_sql([str(x.path) for x in batch], kind, union=False)}
+        ) GROUP BY {", ".join([*varying, "b0", "b1"])}"""
     return query, measure
 
 
@@ -168,12 +194,24 @@ def scan_export(
     used = [c for c in (_first_column(spec.fmt.start, first), _first_column(spec.fmt.end, first)) if c]
     used += list(measure_sql(spec.fmt, spec.measure, first, "NULL").columns)
     check_column_types(schemas, used)
-    dim_cols = ", ".join(f"d{i} VARCHAR" for i in range(len(spec.dims)))
+    widths = [len(spec.fmt.dimension_sources(d)) for d in spec.dims]
+    key_cols = "".join(f"k{n} VARCHAR, " for n in range(sum(widths)))
+    con.execute(f"DROP VIEW IF EXISTS {NORM}")
     con.execute(f"DROP TABLE IF EXISTS {AGG}")
     con.execute(
-        f"CREATE TEMP TABLE {AGG} (batch INTEGER, {dim_cols + ', ' if dim_cols else ''}charge_type VARCHAR, "
-        f"currency VARCHAR, err INTEGER, b0 BIGINT, b1 BIGINT, n BIGINT, cost {MONEY}, max_end BIGINT, "
-        "min_start BIGINT)"
+        f"CREATE TEMP TABLE {AGG} (batch INTEGER, {key_cols}charge_type VARCHAR, currency VARCHAR, "
+        f"err INTEGER, b0 BIGINT, b1 BIGINT, n BIGINT, cost {MONEY}, max_end BIGINT)"
+    )
+    # Dimension values: the first non-empty candidate; charge type and currency without empty strings.
+    dims, n = [], 0
+    for i, width in enumerate(widths):
+        parts = [f"NULLIF(k{n + j}, '')" for j in range(width)]
+        dims.append(f"{parts[0] if width == 1 else 'COALESCE(' + ', '.join(parts) + ')'} AS d{i}, ")
+        n += width
+    con.execute(
+        f"""CREATE TEMP VIEW {NORM} AS SELECT batch, {"".join(dims)}
+        COALESCE(NULLIF(charge_type, ''), '(none)') AS charge_type, NULLIF(currency, '') AS currency, err,
+        b0, b1, n, cost, max_end FROM {AGG}"""
     )
     batches = _batches(schemas)
     measures: list[MeasureSQL] = []
@@ -184,6 +222,8 @@ def scan_export(
             measures.append(measure)
             try:
                 con.execute(query)
+            except (duckdb.BinderException, duckdb.ParserException):
+                raise  # a bug in the query, not in the data
             except duckdb.Error as exc:
                 names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
                 raise DataError(
@@ -193,19 +233,28 @@ def scan_export(
             bar.update(len(batch))
     finally:
         bar.close()
-    explain_errors(con, AGG, export, schemas, spec)
+    explain_errors(con, NORM, export, schemas, spec)
     _check_needs(con, batches, measures, spec)
-    keys = ", ".join(f"d{i}" for i in range(len(spec.dims)))
+    keys = [f"d{i}" for i in range(len(spec.dims))]
+    # Series ids in the order of their dimension values; the result then carries only numbers and codes.
+    order = ", ".join(f"{k} NULLS FIRST" for k in keys) or "1"
+    con.execute(f"DROP TABLE IF EXISTS {KEYS}")
+    con.execute(
+        f"""CREATE TEMP TABLE {KEYS} AS SELECT (row_number() OVER (ORDER BY {order}) - 1) AS sid{
+            "".join(", " + k for k in keys)
+        } FROM (SELECT DISTINCT {", ".join(keys) or "1 AS one"} FROM {NORM})"""
+    )
+    join = " AND ".join(f"a.{k} IS NOT DISTINCT FROM k.{k}" for k in keys) or "TRUE"
     con.execute(f"DROP TABLE IF EXISTS {RESULT}")
     con.execute(
         f"""CREATE TEMP TABLE {RESULT} AS
-        SELECT {keys + ", " if keys else ""}charge_type, currency, b0, b1, CAST(sum(n) AS BIGINT) AS n,
-               CAST(sum(cost) AS {MONEY}) AS cost, max(max_end) AS max_end, min(min_start) AS min_start
-        FROM {AGG} GROUP BY ALL ORDER BY ALL"""
+        SELECT k.sid, a.charge_type, a.currency, a.b0, a.b1, CAST(sum(a.n) AS BIGINT) AS n,
+               CAST(sum(a.cost) AS {MONEY}) AS cost, max(a.max_end) AS max_end
+        FROM {NORM} a JOIN {KEYS} k ON {join} GROUP BY ALL"""
     )
-    rows = con.execute(f"SELECT COALESCE(sum(n), 0) FROM {RESULT}").fetchone()
+    rows = con.execute(f"SELECT COALESCE(sum(n), 0) FROM {RESULT}").fetchall()[0]
     described = {d: " or ".join(source_label(s) for s in spec.fmt.dimension_sources(d)) for d in spec.dims}
-    return ScanResult(RESULT, int(rows[0]) if rows else 0, measures[0].label, described)
+    return ScanResult(RESULT, KEYS, int(rows[0]) if rows else 0, measures[0].label, described)
 
 
 def _check_needs(
@@ -214,7 +263,7 @@ def _check_needs(
     measures: list[MeasureSQL],
     spec: ScanSpec,
 ) -> None:
-    present = con.execute(f"SELECT batch, charge_type, sum(n) FROM {AGG} GROUP BY ALL").fetchall()
+    present = con.execute(f"SELECT batch, charge_type, sum(n) FROM {NORM} GROUP BY ALL").fetchall()
     for batch_index, charge_type, count in present:
         cols = batches[batch_index][0].columns
         for column in measures[batch_index].needs.get(charge_type, ()):
