@@ -13,7 +13,7 @@ from recsys.context import Context
 from recsys.errors import DataError
 from recsys.index import IdIndex
 
-__all__ = ["EXCLUDE", "Catalog", "Filters", "build_catalog", "exclusions", "top_k_dense"]
+__all__ = ["EXCLUDE", "Catalog", "Filters", "build_catalog", "excluded_mask", "exclusions", "top_k_dense"]
 
 EXCLUDE = ("converted", "seen", "none")
 
@@ -131,6 +131,26 @@ def exclusions(ctx: Context, user_rows: np.ndarray, n_items: int, exclude: str) 
     picked = sp.csr_matrix(picked.multiply((user_rows >= 0)[:, None]))
     picked.eliminate_zeros()
     return sp.csr_matrix((picked.data, picked.indices, picked.indptr), shape=(len(user_rows), n_items))
+
+
+def excluded_mask(exclude: sp.csr_matrix, ids: np.ndarray) -> np.ndarray:
+    """Whether ``ids[r, j]`` is among row ``r``'s excluded items (negative ids never are).
+
+    Example:
+        >>> ex = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1]]))
+        >>> excluded_mask(ex, np.array([[1, 2], [2, -1]])).tolist()
+        [[True, False], [True, False]]
+    """
+    if not exclude.nnz:
+        return np.zeros(ids.shape, dtype=bool)
+    exclude = exclude if exclude.has_sorted_indices else exclude.sorted_indices()
+    n_cols = max(exclude.shape[1], int(ids.max(initial=0)) + 1)
+    rows = np.repeat(np.arange(exclude.shape[0], dtype=np.int64), np.diff(exclude.indptr))
+    # Row-major keys of a CSR with sorted indices are already sorted: a binary search replaces isin's sort.
+    banned = rows * n_cols + exclude.indices
+    keys = np.arange(len(ids), dtype=np.int64)[:, None] * n_cols + np.maximum(ids, 0)
+    pos = np.minimum(np.searchsorted(banned, keys), len(banned) - 1)
+    return (banned[pos] == keys) & (ids >= 0)
 
 
 def top_k_dense(

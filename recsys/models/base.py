@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from recsys.context import Context
 from recsys.dataset import RECOMMENDATION_COLUMNS, Dataset
 from recsys.errors import DataError
-from recsys.filters import Catalog, Filters, build_catalog, exclusions
+from recsys.filters import Catalog, Filters, build_catalog, excluded_mask, exclusions
 
 __all__ = ["Ranker", "Recommender", "TopK", "UserBatch", "empty_top_k"]
 
@@ -143,6 +143,8 @@ class Recommender(ABC):
         ids = np.asarray(pd.unique(pd.Series(list(user_ids), dtype="str")), dtype=object)
         catalog = build_catalog(ctx, filters, items)
         ranker = self._ranker(catalog)
+        # Arrow-backed strings built once; each chunk only takes positions from them.
+        item_ids = pd.array(catalog.items.ids, dtype="str")
         meta = _user_meta(ctx, users, ids)
         rows = ctx.users.rows(ids)
         counts = ctx.user_counts
@@ -162,7 +164,7 @@ class Recommender(ABC):
                     warm=warm[start:stop],
                 )
                 top = _fill(_sanitize(ranker(batch, k), batch, catalog), batch, catalog, k)
-                parts.append(_frame(top, batch.ids, catalog))
+                parts.append(_frame(top, batch.ids, item_ids))
                 bar.update(stop - start)
         if not parts:
             return pd.DataFrame(
@@ -197,17 +199,20 @@ def _sanitize(top: TopK, batch: UserBatch, catalog: Catalog) -> TopK:
     """
     ids = top.ids
     n_items = len(catalog.items)
-    valid = (ids >= 0) & (ids < n_items)
-    safe = np.where(valid, ids, 0)
-    valid &= catalog.eligible[safe]
-    keys = np.arange(len(ids))[:, None] * n_items + safe
-    excluded = batch.exclude.nonzero()
-    valid &= ~np.isin(keys, excluded[0].astype(np.int64) * n_items + excluded[1])
-    flat = np.where(valid, keys, -1).ravel()
-    _, first = np.unique(flat, return_index=True)
-    unique = np.zeros(flat.shape, dtype=bool)
-    unique[first] = True
-    valid &= unique.reshape(ids.shape)
+    present = (ids >= 0) & (ids < n_items)
+    safe = np.where(present, ids, 0)
+    valid = present & catalog.eligible[safe]
+    valid &= ~excluded_mask(batch.exclude, np.where(valid, ids, -1))
+    # Repeats: sort each row (short rows, cheap) and look at neighbours; only rows with one are fixed.
+    marked = np.where(valid, ids, -1 - np.arange(ids.shape[1]))
+    ordered = np.sort(marked, axis=1)
+    for row in np.flatnonzero((np.diff(ordered, axis=1) == 0).any(axis=1)):
+        _, first = np.unique(marked[row], return_index=True)
+        keep = np.zeros(ids.shape[1], dtype=bool)
+        keep[first] = True
+        valid[row] &= keep
+    if (valid == present).all() and (present[:, :-1] >= present[:, 1:]).all():
+        return top
     order = np.argsort(~valid, axis=1, kind="stable")
     return TopK(
         np.where(np.take_along_axis(valid, order, axis=1), np.take_along_axis(ids, order, axis=1), -1),
@@ -256,16 +261,17 @@ def _fallback_scores(catalog: Catalog, rows: np.ndarray) -> np.ndarray:
     return catalog.popularity[rows].astype(float)
 
 
-def _frame(top: TopK, user_ids: np.ndarray, catalog: Catalog) -> pd.DataFrame:
+def _frame(top: TopK, user_ids: np.ndarray, item_ids: Any) -> pd.DataFrame:
     mask = top.ids >= 0
     # Valid entries come first in each row, so the column position is the rank.
     ranks = np.broadcast_to(np.arange(1, top.ids.shape[1] + 1), top.ids.shape)[mask]
+    users = pd.array(user_ids, dtype="str").take(np.repeat(np.arange(len(user_ids)), mask.sum(axis=1)))
     return pd.DataFrame(
         {
-            "user_id": pd.array(np.repeat(user_ids, mask.sum(axis=1)), dtype="str"),
+            "user_id": users,
             "rank": ranks.astype(np.int64),
-            "item_id": pd.array(catalog.items.ids[top.ids[mask]], dtype="str"),
+            "item_id": item_ids.take(top.ids[mask]),
             "score": top.scores[mask].astype(np.float64),
-            "source": pd.array(np.asarray(top.names, dtype=object)[top.sources[mask]], dtype="str"),
+            "source": pd.array(list(top.names), dtype="str").take(top.sources[mask]),
         }
     )

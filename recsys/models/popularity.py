@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from recsys.context import Context
 from recsys.errors import DataError
-from recsys.filters import Catalog, top_k_dense
+from recsys.filters import Catalog, excluded_mask, top_k_dense
 from recsys.models.base import Ranker, Recommender, TopK, UserBatch
 
 __all__ = ["Popularity", "SegmentCounts", "segment_columns"]
@@ -130,10 +130,7 @@ def _global_top_k(catalog: Catalog, batch: UserBatch, k: int) -> TopK:
     head = catalog.fallback[: k + n_excluded]
     n = len(batch.ids)
     cand = np.broadcast_to(head, (n, len(head)))
-    r, c = batch.exclude.nonzero()
-    banned = np.isin(
-        np.arange(n)[:, None] * len(catalog.items) + cand, r.astype(np.int64) * len(catalog.items) + c
-    )
+    banned = excluded_mask(batch.exclude, np.ascontiguousarray(cand))
     order = np.argsort(banned, axis=1, kind="stable")[:, :k]
     ids = np.where(np.take_along_axis(banned, order, axis=1), -1, np.take_along_axis(cand, order, axis=1))
     scores = np.where(ids >= 0, catalog.popularity[np.maximum(ids, 0)], -np.inf)
