@@ -86,6 +86,10 @@ class SeriesSet:
         """Smallest value of each series."""
         return np.minimum.reduceat(self.values, self.starts[:-1])
 
+    def maximum(self) -> np.ndarray:
+        """Largest value of each series."""
+        return np.maximum.reduceat(self.values, self.starts[:-1])
+
 
 def split_series(df: pd.DataFrame) -> SeriesSet:
     """Split a long frame ``unique_id, ds, y`` into per-series arrays.
@@ -183,7 +187,9 @@ def make_forecast_frame(
     """Build the output frame ``unique_id, ds, mean, p..`` of ``h`` rows per series.
 
     Quantiles are sorted row-wise (no crossing) and any non-finite value, which a numerical failure
-    could leave, is replaced by the row's mean so the frame never holds NaN.
+    could leave, is replaced by the row's mean so the frame never holds NaN. Two rules hold for every
+    model: a constant series (all zero included) is forecast as that constant with a zero-width band,
+    and a series that never went below zero gets no negative value (``clip_nonnegative``).
 
     Args:
         series: The fitted series (ids, last dates).
@@ -202,6 +208,14 @@ def make_forecast_frame(
         middle = values[:, len(qs) // 2]
         mean = np.where(np.isfinite(mean), mean, np.where(np.isfinite(middle), middle, 0.0))
     values = np.where(np.isfinite(values), values, mean[:, None])
+    # A constant history (all zero included) carries no sign of change or noise: every model forecasts
+    # the constant with a zero-width band, whatever it would extrapolate from nothing.
+    low, high = series.minimum(), series.maximum()
+    constant = np.repeat(low == high, h)
+    if constant.any():
+        level = np.repeat(high, h)[constant]
+        mean[constant] = level
+        values[constant] = level[:, None]
     if clip_nonnegative:
         # A series that never went below zero (cost without credits) gets no negative forecast: clipping
         # at the lower bound of the support never increases the pinball loss.

@@ -20,10 +20,13 @@ class ForecastModel(Protocol):
     quantile columns non-decreasing left to right and no NaN.
 
     Per-series models loop over series inside ``fit``; global models (LightGBM) train once across all.
+    ``is_global`` says which: a per-series model (``False``) forecasts a series the same whatever other
+    series it is fitted with, so callers may fit it on batches of series in parallel.
     Learned state ends in ``_``; ``__init__`` only stores hyper-parameters.
     """
 
     alias: str
+    is_global: bool
 
     def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
         """Fit on the history and return ``self``."""

@@ -81,6 +81,7 @@ class Naive:
     """
 
     alias = "naive"
+    is_global = False
 
     def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
         """Store the series (the model has no parameters to estimate; ``season_length`` is unused)."""

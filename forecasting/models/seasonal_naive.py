@@ -37,6 +37,7 @@ class SeasonalNaive:
     """
 
     alias = "seasonal_naive"
+    is_global = False
 
     def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
         """Store the series and the season length (nothing is estimated)."""

@@ -1,0 +1,179 @@
+"""Seasonal ARIMA (statsmodels ``SARIMAX``) with a small automatic order search by AICc."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+# Module-level imports on purpose: statsmodels installs "always" filters for its warnings on first
+# import, which must not happen inside ``quiet_fit``.
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.stattools import kpss
+
+from forecasting.models._common import (
+    SeriesSet,
+    check_fitted,
+    check_horizon,
+    make_forecast_frame,
+    normal_quantiles,
+    split_series,
+)
+from forecasting.models._fitting import naive_fallback, quiet_fit, seasonality_detected
+from forecasting.quantiles import validate_quantiles
+
+__all__ = ["ARIMA", "differencing_orders", "candidate_orders"]
+
+# Fewer points than this get the naive forecast: an ARIMA would be fitted on a handful of differences.
+MIN_POINTS = 10
+
+
+def differencing_orders(y: np.ndarray, season_length: int, *, max_d: int = 2) -> tuple[int, int]:
+    """Choose seasonal (``D``) and regular (``d``) differencing as ``auto.arima`` does.
+
+    ``D = 1`` when the seasonality test passes (at least three seasons), then ``d`` is raised while the
+    KPSS test (5%) rejects level stationarity of the (seasonally) differenced series.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> differencing_orders(np.cumsum(rng.normal(size=200)), 1)
+        (1, 0)
+        >>> differencing_orders(rng.normal(size=200), 1)
+        (0, 0)
+    """
+    m = int(season_length)
+    seasonal_d = 1 if seasonality_detected(y, m) else 0
+    x = y[m:] - y[:-m] if seasonal_d else y
+    d = 0
+    with quiet_fit():
+        while d < max_d and len(x) > 10 and np.ptp(x) > 0:
+            _, p_value, *_ = kpss(x, regression="c", nlags="auto")
+            if p_value >= 0.05:
+                break
+            x = np.diff(x)
+            d += 1
+    return d, seasonal_d
+
+
+def candidate_orders(d: int, seasonal_d: int, season_length: int) -> list[tuple[tuple, tuple, str]]:
+    """The ``(order, seasonal_order, trend)`` triples tried for given differencing.
+
+    Four low orders cover most business series (the orders ``auto.arima`` starts its stepwise search
+    from, without the costly (2,d,2)(1,D,1)): MA(1), AR(1), ARMA(1,1), and ARMA(2,1). Seasonal series add
+    a seasonal MA(1) when seasonally differenced (the "airline" structure) or a seasonal AR(1)
+    otherwise. A constant (mean, or drift after one difference) is included when ``d + D <= 1``.
+
+    Example:
+        >>> candidate_orders(1, 1, 12)[0]
+        ((0, 1, 1), (0, 1, 1, 12), 'n')
+    """
+    m = int(season_length)
+    trend = "c" if d + seasonal_d <= 1 else "n"
+    seasonal = (0, 1, 1, m) if seasonal_d else (0, 0, 0, 0)
+    out = []
+    for p, q in ((0, 1), (1, 0), (1, 1), (2, 1)):
+        out.append(((p, d, q), seasonal, trend))
+    return out
+
+
+class ARIMA:
+    """Per-series seasonal ARIMA chosen among :func:`candidate_orders` by AICc.
+
+    Differencing follows :func:`differencing_orders`; each candidate is fitted by exact maximum
+    likelihood (Kalman filter, L-BFGS-B, at most ``maxiter`` iterations, scale concentrated out) and the
+    lowest AICc wins. Quantiles are normal with the Kalman forecast variance. Long series are fitted on
+    their last ``max_history`` points: ARIMA's memory is short and the state-space likelihood costs
+    grow with the length.
+
+    Fallbacks: a constant series gets the constant with a zero-width band; fewer than ``MIN_POINTS``
+    points, or every candidate failing, give the naive forecast and band.
+
+    Args:
+        max_history: Fit on at most this many recent points (None: all).
+        maxiter: Optimizer iterations per candidate.
+        candidates: How many of the :func:`candidate_orders` (in their order) to try; 1 fits only the
+            MA(1) form, four times faster.
+    """
+
+    alias = "arima"
+    is_global = False
+
+    def __init__(self, *, max_history: int | None = 240, maxiter: int = 50, candidates: int = 4) -> None:
+        self.max_history = max_history
+        self.maxiter = maxiter
+        self.candidates = candidates
+
+    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
+        """Choose the differencing and orders of each series and fit the best candidate."""
+        self.series_: SeriesSet = split_series(df)
+        self.freq_ = freq
+        self.season_length_ = max(int(season_length), 1)
+        self.results_: list[Any] = []
+        self.orders_: list[str] = []
+        with quiet_fit():
+            for y in self.series_:
+                if self.max_history:
+                    y = y[-self.max_history :]
+                result = self._fit_one(y)
+                self.results_.append(result)
+                self.orders_.append(
+                    "fallback" if result is None else f"{result.model.order}{result.model.seasonal_order}"
+                )
+        return self
+
+    def _fit_one(self, y: np.ndarray) -> Any:
+        if len(y) < MIN_POINTS or np.ptp(y) == 0:
+            return None
+        m = self.season_length_
+        d, seasonal_d = differencing_orders(y, m)
+        if seasonal_d and len(y) < 3 * m:
+            seasonal_d = 0
+        best: tuple[float, Any] | None = None
+        for order, seasonal, trend in candidate_orders(d, seasonal_d, m)[: max(1, self.candidates)]:
+            try:
+                model = SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend, concentrate_scale=True)
+                result = model.fit(disp=False, maxiter=self.maxiter)
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError, IndexError):
+                continue
+            score = float(result.aicc)
+            if (
+                np.isfinite(score)
+                and np.all(np.isfinite(result.params))
+                and (best is None or score < best[0])
+            ):
+                best = (score, result)
+        return None if best is None else best[1]
+
+    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
+        """Forecast ``h`` steps after each series' last date."""
+        check_fitted(self)
+        h = check_horizon(h)
+        qs = validate_quantiles(quantiles)
+        n = len(self.series_)
+        mean = np.empty((n, h))
+        band = np.empty((n, h, len(qs)))
+        with quiet_fit():
+            for i, (y, result) in enumerate(zip(self.series_, self.results_, strict=True)):
+                mean[i], band[i] = self._predict_one(y, result, h, qs)
+        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
+
+    @staticmethod
+    def _predict_one(
+        y: np.ndarray, result: Any, h: int, qs: Sequence[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if result is None:
+            if np.ptp(y) == 0:
+                return np.full(h, y[-1]), np.full((h, len(qs)), y[-1])
+            return naive_fallback(y, h, qs)
+        try:
+            forecast = result.get_forecast(h)
+            point = np.asarray(forecast.predicted_mean, dtype=float)
+            sd = np.sqrt(np.asarray(forecast.var_pred_mean, dtype=float))
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return naive_fallback(y, h, qs)
+        band = normal_quantiles(point, sd, qs)
+        if not (np.isfinite(point).all() and np.isfinite(band).all()):
+            return naive_fallback(y, h, qs)
+        return point, band

@@ -1,0 +1,227 @@
+"""Exponential smoothing (statsmodels ``ETSModel``) with the model form chosen per series by AICc."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+# Imported at module level on purpose: statsmodels installs an "always" filter for its
+# ConvergenceWarning on first import, and doing that inside ``quiet_fit`` would defeat the silencing.
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+from forecasting.models._common import (
+    SeriesSet,
+    check_fitted,
+    check_horizon,
+    make_forecast_frame,
+    normal_quantiles,
+    split_series,
+)
+from forecasting.models._fitting import aicc, naive_fallback, quiet_fit, seasonality_detected
+from forecasting.quantiles import validate_quantiles
+
+__all__ = ["ETS", "ETSForm", "candidate_forms"]
+
+# Below this many points a series is forecast by the naive rule: ETS would have as many parameters
+# as observations.
+MIN_POINTS = 4
+# Forms whose forecast variance statsmodels knows in closed form; the others are simulated.
+_EXACT = {"ANN", "AAN", "AAdN", "ANA", "AAA", "AAdA"}
+
+
+@dataclass(frozen=True)
+class ETSForm:
+    """One ETS form: error, trend (with damping) and seasonal component."""
+
+    error: str
+    trend: str | None
+    damped: bool
+    seasonal: str | None
+
+    @property
+    def name(self) -> str:
+        """Hyndman's short name, e.g. ``MAdM``."""
+        trend = "N" if self.trend is None else "A" + ("d" if self.damped else "")
+        seasonal = "N" if self.seasonal is None else self.seasonal[0].upper()
+        return f"{self.error[0].upper()}{trend}{seasonal}"
+
+
+def candidate_forms(
+    y: np.ndarray, season_length: int, *, search: str = "fast", trends: Sequence[str] = ("N", "Ad")
+) -> list[ETSForm]:
+    """The ETS forms tried on one series.
+
+    Trend is none or additive damped (an undamped trend extrapolates too far on long horizons and
+    rarely wins out of sample). Multiplicative error and season are tried only for strictly positive
+    series. The seasonal component needs at least two full seasons plus ten points; with
+    ``search="fast"`` the Theta seasonality test picks seasonal or non-seasonal forms, halving the
+    fits, and ``search="full"`` compares both by AICc.
+
+    Example:
+        >>> [f.name for f in candidate_forms(np.arange(1.0, 30.0), 7)]
+        ['ANN', 'AAdN', 'MNN', 'MAdN']
+    """
+    positive = bool(np.min(y) > 0)
+    m = int(season_length)
+    can_season = m > 1 and len(y) >= max(2 * m, 10 + 2 * (m // 2)) + 2
+    if search == "fast":
+        seasonal_options: list[str | None] = (
+            ["season"] if can_season and seasonality_detected(y, m) else [None]
+        )
+    else:
+        seasonal_options = [None, "season"] if can_season else [None]
+    errors = ["add", "mul"] if positive else ["add"]
+    forms = []
+    for season in seasonal_options:
+        for error in errors:
+            for trend in trends:
+                seasonal = None if season is None else error
+                forms.append(ETSForm(error, None if trend == "N" else "add", trend == "Ad", seasonal))
+    return forms
+
+
+class ETS:
+    """Automatic exponential smoothing: per series, the ETS form with the lowest AICc.
+
+    Each candidate of :func:`candidate_forms` is fitted by maximum likelihood (statsmodels
+    ``ETSModel``, L-BFGS-B) and the lowest AICc wins. Initial states come from the heuristic of
+    Hyndman & Athanasopoulos (a classical decomposition of the first cycles): on M3 monthly it was
+    both more accurate and about 15 times faster than estimating them with the smoothing parameters,
+    which is kept for series shorter than ``estimate_below`` (at least the ten points the heuristic
+    needs). AICc counts the initial states either way so the comparison is fair.
+
+    Quantiles come from the model's predictive distribution: normal with the closed-form variance
+    for the additive forms, and ``repetitions`` simulated paths (seeded) for multiplicative forms.
+
+    Fallbacks (documented behaviour, never an exception): a constant series is forecast as that
+    constant with a zero-width band; fewer than ``MIN_POINTS`` points, or a series on which every
+    candidate fails, gets the naive forecast and band.
+
+    Args:
+        search: ``"fast"`` (seasonality test decides the seasonal forms) or ``"full"`` (AICc decides).
+        estimate_below: Series with fewer points estimate their initial states (10 at least).
+        max_history: Fit on at most this many recent points (None: all); bounds the cost on long series.
+        repetitions: Simulated paths for the multiplicative forms.
+        maxiter: Optimizer iterations per candidate.
+        random_state: Seed of the simulations.
+    """
+
+    alias = "ets"
+    is_global = False
+
+    def __init__(
+        self,
+        *,
+        search: str = "fast",
+        estimate_below: int = 10,
+        max_history: int | None = None,
+        repetitions: int = 500,
+        maxiter: int = 200,
+        trends: Sequence[str] = ("N", "Ad"),
+        random_state: int = 0,
+    ) -> None:
+        self.trends = tuple(trends)
+        self.search = search
+        self.estimate_below = estimate_below
+        self.max_history = max_history
+        self.repetitions = repetitions
+        self.maxiter = maxiter
+        self.random_state = random_state
+
+    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
+        """Choose and fit one ETS form per series."""
+        self.series_: SeriesSet = split_series(df)
+        self.freq_ = freq
+        self.season_length_ = max(int(season_length), 1)
+        self.results_: list[Any] = []
+        self.forms_: list[str] = []
+        with quiet_fit():
+            for y in self.series_:
+                if self.max_history:
+                    y = y[-self.max_history :]
+                result, form = self._fit_one(y)
+                self.results_.append(result)
+                self.forms_.append(form)
+        return self
+
+    def _fit_one(self, y: np.ndarray) -> tuple[Any, str]:
+        """Fit the candidates on one series; return the best results object (or None) and its name."""
+        if np.ptp(y) == 0:
+            return None, "constant"
+        if len(y) < MIN_POINTS:
+            return None, "naive"
+        # The heuristic initialisation needs ten points; below that the initial states are estimated.
+        init = "estimated" if len(y) < max(self.estimate_below, 10) else "heuristic"
+        endog = pd.Series(y)
+        best: tuple[float, Any, Any] | None = None
+        for form in candidate_forms(y, self.season_length_, search=self.search, trends=self.trends):
+            try:
+                model = ETSModel(
+                    endog,
+                    error=form.error,
+                    trend=form.trend,
+                    damped_trend=form.damped,
+                    seasonal=form.seasonal,
+                    seasonal_periods=self.season_length_ if form.seasonal else None,
+                    initialization_method=init,
+                )
+                params = model.fit(disp=False, maxiter=self.maxiter, return_params=True)
+                loglike = float(model.loglike(params))
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError):
+                continue
+            n_states = 1 + (form.trend is not None) + (self.season_length_ - 1 if form.seasonal else 0)
+            k = len(params) + 1 + (n_states if init == "heuristic" else 0)
+            score = aicc(loglike, k, len(y))
+            if np.all(np.isfinite(params)) and (best is None or score < best[0]):
+                best = (score, model, params)
+        if best is None:
+            return None, "naive"
+        _, model, params = best
+        try:
+            result = model.smooth(params)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return None, "naive"
+        return result, result.model.short_name
+
+    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
+        """Forecast ``h`` steps after each series' last date."""
+        check_fitted(self)
+        h = check_horizon(h)
+        qs = validate_quantiles(quantiles)
+        n = len(self.series_)
+        mean = np.empty((n, h))
+        band = np.empty((n, h, len(qs)))
+        rng = np.random.default_rng(self.random_state)
+        with quiet_fit():
+            for i, (y, result) in enumerate(zip(self.series_, self.results_, strict=True)):
+                mean[i], band[i] = self._predict_one(y, result, h, qs, rng)
+        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
+
+    def _predict_one(
+        self, y: np.ndarray, result: Any, h: int, qs: Sequence[float], rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if result is None:
+            if np.ptp(y) == 0:
+                return np.full(h, y[-1]), np.full((h, len(qs)), y[-1])
+            return naive_fallback(y, h, qs)
+        start = result.nobs
+        try:
+            if result.model.short_name in _EXACT:
+                pred = result.get_prediction(start=start, end=start + h - 1)
+                point = np.asarray(pred.predicted_mean, dtype=float)
+                band = normal_quantiles(point, np.sqrt(np.asarray(pred.forecast_variance)), qs)
+            else:
+                paths = np.asarray(
+                    result.simulate(h, anchor="end", repetitions=self.repetitions, rng=rng), dtype=float
+                ).reshape(h, -1)
+                point = np.asarray(result.forecast(h), dtype=float)
+                band = np.quantile(paths, qs, axis=1).T
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return naive_fallback(y, h, qs)
+        if not (np.isfinite(point).all() and np.isfinite(band).all()):
+            return naive_fallback(y, h, qs)
+        return point, band
