@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from forecasting.backtest import splits
 from forecasting.errors import DataError
 from forecasting.models import MODELS, make_model
 from forecasting.models.base import ForecastModel
+from forecasting.models.ensemble import Ensemble, combine_forecasts
 from forecasting.quantiles import DEFAULT_QUANTILES, quantile_columns, sort_quantiles, validate_quantiles
 from forecasting.runner import Runner, auto_jobs, is_global
 from forecasting.validation import ValidSeries, check_backtest, check_horizon, validate_series
@@ -97,6 +97,8 @@ class Forecaster:
                 f"models must be a non-empty list of names from {list(MODELS)}; got {self.models!r}"
             )
         out: dict[str, ForecastModel] = {}
+        # Names given as strings are default-built registry models (an ensemble may reuse their forecasts).
+        self._by_name = {spec for spec in self.models if isinstance(spec, str)}
         for spec in self.models:
             model = make_model(spec) if isinstance(spec, str) else spec
             name = spec if isinstance(spec, str) else str(getattr(spec, "alias", type(spec).__name__))
@@ -199,6 +201,25 @@ class Forecaster:
 
     # -- internals --------------------------------------------------------------------------------------
 
+    def _combined_members(self, name: str) -> tuple[str, ...] | None:
+        """The members of an ensemble candidate whose own forecasts can simply be combined.
+
+        An ensemble of default-built members that are candidates too needs no refit: its forecast is
+        the quantile-wise combination of theirs (:func:`~forecasting.models.ensemble.combine_forecasts`),
+        which is exactly what ``Ensemble.predict`` would return, at no extra cost.
+        """
+        model = self.models_[name]
+        if not isinstance(model, Ensemble) or model.member_params:
+            return None
+        members = tuple(model.members)
+        if members and all(m != name and m in self._by_name for m in members):
+            return members
+        return None
+
+    def _columns(self, forecast: pd.DataFrame) -> pd.DataFrame:
+        cols = ["unique_id", "ds", *quantile_columns(self.quantiles_), "mean"]
+        return forecast[cols].astype({"unique_id": "str"})
+
     def _backtest(
         self, valid: ValidSeries, h: int, n_windows: int, step_size: int | None, timings: dict[str, float]
     ) -> pd.DataFrame:
@@ -210,13 +231,20 @@ class Forecaster:
         settings = self._settings(valid.freq)
         runner = self._runner(history["unique_id"].nunique())
         for split in splits(history, h, n_windows, step):
+            raw: dict[str, pd.DataFrame] = {}
             for name, model in self.models_.items():
-                result = runner.run(name, model, split.train, h, settings)
-                timings[name] = timings.get(name, 0.0) + result.seconds
-                if result.forecast is None:
+                start = time.perf_counter()
+                members = self._combined_members(name)
+                if members is not None:
+                    parts = [raw[m] for m in members if m in raw]
+                    how = model.how if isinstance(model, Ensemble) else "mean"
+                    forecast = combine_forecasts(parts, self.quantiles_, how=how) if parts else None
+                else:
+                    forecast = runner.run(name, model, split.train, h, settings).forecast
+                timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+                if forecast is None:
                     continue
-                got = result.forecast.drop(columns=["model", "y", "cutoff"], errors="ignore")
-                got = got.astype({"unique_id": "str"})
+                raw[name] = got = self._columns(forecast)
                 merged = split.valid[["unique_id", "ds", "cutoff", "y"]].merge(
                     got, on=["unique_id", "ds"], how="inner", validate="one_to_one"
                 )
@@ -258,26 +286,41 @@ class Forecaster:
     def _final(self, h: int) -> pd.DataFrame:
         assert self.choices_ is not None
         settings = self._settings(self.freq_)
-        frames = []
-        done: set[str] = set()
+        chosen = {str(m): set(ids) for m, ids in self.choices_.groupby("model", sort=False)["unique_id"]}
+        needed = {name: set(ids) for name, ids in chosen.items()}
+        for name, ids in chosen.items():
+            # An ensemble built from its members' forecasts needs those members on its series too.
+            for member in self._combined_members(name) or ():
+                needed.setdefault(member, set()).update(ids)
+        forecasts: dict[str, pd.DataFrame] = {}
         runner = self._runner(len(self.choices_))
         for name, model in self.models_.items():
-            ids = self.choices_.loc[self.choices_["model"] == name, "unique_id"]
-            if ids.empty:
+            if not needed.get(name):
                 continue
             start = time.perf_counter()
-            got = self._forecast_with(runner, name, model, ids, h, settings)
+            members = self._combined_members(name)
+            if members is not None:
+                parts = [forecasts[m] for m in members if m in forecasts]
+                how = model.how if isinstance(model, Ensemble) else "mean"
+                got = self._columns(combine_forecasts(parts, self.quantiles_, how=how)) if parts else None
+            else:
+                got = self._forecast_with(runner, name, model, needed[name], h, settings)
             self.timings_["forecast"][name] = time.perf_counter() - start
             if got is not None:
-                frames.append(got)
-                done.update(got["unique_id"])
-        left = self.choices_.loc[~self.choices_["unique_id"].isin(done), "unique_id"]
-        if len(left):
+                forecasts[name] = got
+        frames = [
+            forecasts[name][forecasts[name]["unique_id"].isin(ids)].assign(model=name)
+            for name, ids in chosen.items()
+            if name in forecasts
+        ]
+        done = set().union(*(set(f["unique_id"]) for f in frames))
+        left = set(self.choices_["unique_id"]) - done
+        if left:
             # A chosen model that failed on the full history: the simplest model forecasts those series.
             name, model = next(iter(self.models_.items()))
             got = self._forecast_with(runner, name, model, left, h, settings, subset=True)
             if got is not None:
-                frames.append(got)
+                frames.append(got.assign(model=name))
         if not frames:
             raise DataError("every chosen model failed on the full history; see the warnings above")
         out = pd.concat(frames, ignore_index=True)
@@ -291,16 +334,17 @@ class Forecaster:
         runner: Runner,
         name: str,
         model: ForecastModel,
-        ids: pd.Series,
+        ids: set[str],
         h: int,
         settings: dict[str, Any],
         subset: bool | None = None,
     ) -> pd.DataFrame | None:
         """Forecast the series ``ids`` with one model; a global model still learns from every series."""
         subset = not is_global(model) if subset is None else subset
-        train = self.history_[self.history_["unique_id"].isin(ids)] if subset else self.history_
-        result = runner.run(name, copy.deepcopy(model), train, h, settings)
+        wanted = self.history_["unique_id"].isin(ids)
+        train = self.history_[wanted] if subset else self.history_
+        result = runner.run(name, model, train, h, settings)
         if result.forecast is None:
             return None
-        got = result.forecast.astype({"unique_id": "str"})
-        return got[got["unique_id"].isin(ids)].assign(model=name)
+        got = self._columns(result.forecast)
+        return got[got["unique_id"].isin(ids)]

@@ -146,3 +146,24 @@ def test_other_frequencies_forecast_on_the_same_grid(long_frame, freq, season, p
     )
     np.testing.assert_allclose(out["p50"], y[-season:])
     assert set(out["model"]) == {"seasonal_naive"}
+
+
+def test_an_ensemble_of_candidates_is_combined_from_their_forecasts(weekly_frame):
+    """The shortcut gives exactly what the self-contained Ensemble refits, in backtest and forecast."""
+    from forecasting.models.ensemble import Ensemble
+
+    members = ("naive", "seasonal_naive")
+    fc = Forecaster(models=[*members, Ensemble(members=members)], n_windows=2).fit(weekly_frame, h=7)
+    cv = fc.cv_.set_index(["model", "cutoff", "unique_id", "ds"]).sort_index()
+    solo = Forecaster(models=[Ensemble(members=members)]).cross_validation(weekly_frame, h=7, n_windows=2)
+    solo = solo.set_index(["model", "cutoff", "unique_id", "ds"]).sort_index()
+    pd.testing.assert_frame_equal(cv.loc["ensemble"], solo.loc["ensemble"])
+    mean_of_members = (cv.loc["naive", "p90"] + cv.loc["seasonal_naive", "p90"]) / 2
+    np.testing.assert_allclose(cv.loc["ensemble", "p90"], mean_of_members)
+    # Final forecasts: make every series use the ensemble and compare with a direct fit.
+    fc.choices_ = fc.choices_.assign(model="ensemble")
+    out = fc.predict(5).drop(columns="model")
+    direct = Ensemble(members=members).fit(fc.history_, freq="D", season_length=7).predict(5, (0.1, 0.5, 0.9))
+    direct = direct[out.columns].sort_values(["unique_id", "ds"], ignore_index=True)
+    pd.testing.assert_frame_equal(out, direct, check_dtype=False)
+    assert set(fc.timings_["forecast"]) == {"naive", "seasonal_naive", "ensemble"}
