@@ -7,6 +7,7 @@ import logging
 import math
 import multiprocessing
 import os
+import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -103,16 +104,30 @@ def _init_worker() -> None:
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """How worker processes start.
+
+    On Linux they fork: they begin with pandas, statsmodels and the models already imported, which a
+    fresh interpreter takes 5 to 25 seconds to do. Workers run only per-series models (statsmodels and
+    numpy, no OpenMP), so the one known hazard of forking a process that used LightGBM's OpenMP pool does
+    not arise. Elsewhere (macOS, where fork is unsafe, and Windows) a forkserver or spawn is used, with
+    the models preloaded once.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["forecasting.runner", "forecasting.models"])
+    return context
+
+
 def _shared_pool(n_jobs: int) -> ProcessPoolExecutor:
     if n_jobs not in _POOLS:
         for old in _POOLS.values():
             old.shutdown(wait=True, cancel_futures=True)
         _POOLS.clear()
-        # forkserver: workers never inherit a parent's running OpenMP or BLAS threads (LightGBM); the
-        # server imports the models once and every worker forks from it with them loaded.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["forecasting.runner", "forecasting.models"])
-        _POOLS[n_jobs] = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker)
+        _POOLS[n_jobs] = ProcessPoolExecutor(n_jobs, mp_context=_context(), initializer=_init_worker)
     return _POOLS[n_jobs]
 
 
