@@ -10,7 +10,7 @@ from pandas.tseries import offsets
 
 from forecasting.models._common import SeriesSet, offset_for
 
-__all__ = ["Panel", "build_panel", "calendar_features", "feature_rows", "training_origins"]
+__all__ = ["Panel", "build_panel", "calendar_features", "feature_rows", "forecast_rows", "training_rows"]
 
 # Scaled values are clipped to this magnitude: a spike over a near-zero recent level would otherwise
 # give a squared-error booster one huge target that distorts every leaf it falls in.
@@ -96,6 +96,10 @@ def build_panel(series: SeriesSet, season_length: int, max_history: int | None) 
         "max_window": frame.rolling(window, min_periods=1).max().to_numpy().T,
     }
     stats["change_short"] = stats["mean_short"] - previous
+    # The level change over the longer window: slow growth that a week-on-week change hides in noise.
+    stats["change_window"] = (
+        stats["mean_window"] - frame.shift(window).rolling(window, min_periods=1).mean().to_numpy().T
+    )
     stats = {k: np.clip(v / scale, -CLIP, CLIP) for k, v in stats.items()}
     stats["zero_share"] = (frame == 0).astype(float).rolling(window, min_periods=1).mean().to_numpy().T
     stats["log_length"] = np.log1p(np.maximum(np.arange(width)[None, :] - first[:, None] + 1, 0)).astype(
@@ -104,17 +108,23 @@ def build_panel(series: SeriesSet, season_length: int, max_history: int | None) 
     return Panel(values, first, scale, stats, m, lags=min(max(2 * m, 7), 28))
 
 
-def training_origins(panel: Panel, h: int, max_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Forecast origins to learn from: evenly spaced back from each series' end, about ``max_rows`` rows.
+def training_rows(
+    panel: Panel, h: int, max_rows: int, steps_per_origin: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (series, origin, step) triples to learn from, about ``max_rows`` of them.
 
-    Every series contributes the same number of origins (its history permitting), so long series do
-    not drown short ones; origins are spaced so that they cover the history rather than only its end.
+    Every series contributes the same number of origins (its history permitting), so long series do not
+    drown short ones, evenly spaced back from its end so that they cover the history. Each origin
+    contributes ``steps_per_origin`` of its ``h`` steps, drawn at random: neighbouring steps of one
+    origin are nearly the same example, so spending the row budget on more origins teaches more.
+    Targets past the end of the history are left out.
 
     Returns:
-        Series indices and origin columns, one entry per origin.
+        Series index, origin column and step of each row.
     """
     n, width = panel.values.shape
-    per_series = max(1, max_rows // max(1, n * h))
+    k = int(min(h, max(1, steps_per_origin)))
+    per_series = max(1, max_rows // max(1, n * k))
     rows_i, rows_o = [], []
     for i in range(n):
         # An origin needs one observed point at or before it and a target after it.
@@ -126,41 +136,44 @@ def training_origins(panel: Panel, h: int, max_rows: int) -> tuple[np.ndarray, n
         rows_i.append(np.full(len(origins), i))
         rows_o.append(origins)
     if not rows_i:
-        return np.empty(0, dtype=int), np.empty(0, dtype=int)
-    return np.concatenate(rows_i), np.concatenate(rows_o)
+        empty = np.empty(0, dtype=int)
+        return empty, empty, empty
+    series_idx, origins = np.concatenate(rows_i), np.concatenate(rows_o)
+    # k distinct steps per origin: the first k of a random permutation of 1..h (argsort of uniforms).
+    steps = np.argsort(rng.random((len(origins), h)), axis=1)[:, :k] + 1
+    rows_series, rows_origin, rows_step = np.repeat(series_idx, k), np.repeat(origins, k), steps.reshape(-1)
+    keep = rows_origin + rows_step < width
+    return rows_series[keep], rows_origin[keep], rows_step[keep]
+
+
+def forecast_rows(panel: Panel, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows to predict: every series from its last point, steps ``1..h``."""
+    n, width = panel.values.shape
+    return np.repeat(np.arange(n), h), np.full(n * h, width - 1), np.tile(np.arange(1, h + 1), n)
 
 
 def feature_rows(
     panel: Panel,
-    series_idx: np.ndarray,
-    origins: np.ndarray,
-    h: int,
+    i: np.ndarray,
+    o: np.ndarray,
+    step: np.ndarray,
     calendar: dict[str, np.ndarray],
-    *,
-    only_observed: bool,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """One row per (origin, step): scaled lags, seasonal lags of the target, rolling stats, calendar.
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """One row per (series ``i``, origin ``o``, step): scaled lags, seasonal lags, rolling stats, calendar.
 
     Args:
         panel: The aligned series.
-        series_idx: Series of each origin.
-        origins: Origin column of each origin.
-        h: Steps per origin.
+        i: Series of each row.
+        o: Origin column of each row.
+        step: Steps ahead of each row.
         calendar: Calendar columns of shape ``(n_series, T + h)`` (column = position in the panel).
-        only_observed: Keep only rows whose target column is inside the panel (training).
 
     Returns:
-        The features, the scaled target (NaN beyond the panel), the scale and the row's series index.
+        The features, the scaled target (NaN beyond the panel) and the scale of each row.
     """
     width = panel.values.shape[1]
     m = panel.season_length
-    step = np.tile(np.arange(1, h + 1), len(origins))
-    i = np.repeat(series_idx, h)
-    o = np.repeat(origins, h)
     target_col = o + step
-    if only_observed:
-        keep = target_col < width
-        step, i, o, target_col = step[keep], i[keep], o[keep], target_col[keep]
     scale = panel.scale[i, o]
 
     def at(col: np.ndarray) -> np.ndarray:
@@ -177,9 +190,14 @@ def feature_rows(
         back = m * np.ceil(step / m).astype(int)
         features["season1"] = at(target_col - back)
         features["season2"] = at(target_col - back - m)
+        # Same phase averaged over four seasons: the seasonal shape with a quarter of the noise.
+        with np.errstate(all="ignore"):
+            phase = np.column_stack([at(target_col - back - k * m) for k in range(4)])
+            counts = np.isfinite(phase).sum(axis=1)
+            sums = np.where(np.isfinite(phase), phase, 0.0).sum(axis=1)
+            features["season_mean"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     for name, stat in panel.stats.items():
         features[name] = stat[i, o]
     for name, column in calendar.items():
         features[name] = column[i, target_col].astype(float)
-    target = at(target_col) if only_observed else np.full(len(i), np.nan)
-    return pd.DataFrame(features), target, scale, i
+    return pd.DataFrame(features), at(target_col), scale

@@ -13,6 +13,7 @@ import pandas as pd
 # ConvergenceWarning on first import, and doing that inside ``quiet_fit`` would defeat the silencing.
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+from forecasting.errors import DataError
 from forecasting.models._common import (
     SeriesSet,
     check_fitted,
@@ -30,6 +31,8 @@ __all__ = ["ETS", "ETSForm", "candidate_forms"]
 # as observations.
 MIN_POINTS = 4
 # Forms whose forecast variance statsmodels knows in closed form; the others are simulated.
+# Longest series on which search="auto" compares seasonal and non-seasonal forms by AICc.
+FULL_SEARCH_MAX = 300
 _EXACT = {"ANN", "AAN", "AAdN", "ANA", "AAA", "AAdA"}
 
 
@@ -55,11 +58,12 @@ def candidate_forms(
 ) -> list[ETSForm]:
     """The ETS forms tried on one series.
 
-    Trend is none or additive damped (an undamped trend extrapolates too far on long horizons and
-    rarely wins out of sample). Multiplicative error and season are tried only for strictly positive
-    series. The seasonal component needs at least two full seasons plus ten points; with
-    ``search="fast"`` the Theta seasonality test picks seasonal or non-seasonal forms, halving the
-    fits, and ``search="full"`` compares both by AICc.
+    ``trends`` lists the trend forms: ``N`` (none), ``A`` (additive) and ``Ad`` (additive damped).
+    Multiplicative error and season are tried only for strictly positive series. The seasonal
+    component needs at least two full seasons plus ten points; with ``search="fast"`` the Theta
+    seasonality test picks seasonal or non-seasonal forms, halving the fits, ``search="full"``
+    compares both by AICc, and ``search="auto"`` is full up to ``FULL_SEARCH_MAX`` points and fast
+    beyond (the test gains power with length while each fit gets dearer).
 
     Example:
         >>> [f.name for f in candidate_forms(np.arange(1.0, 30.0), 7)]
@@ -68,6 +72,8 @@ def candidate_forms(
     positive = bool(np.min(y) > 0)
     m = int(season_length)
     can_season = m > 1 and len(y) >= max(2 * m, 10 + 2 * (m // 2)) + 2
+    if search == "auto":
+        search = "full" if len(y) <= FULL_SEARCH_MAX else "fast"
     if search == "fast":
         seasonal_options: list[str | None] = (
             ["season"] if can_season and seasonality_detected(y, m) else [None]
@@ -102,7 +108,9 @@ class ETS:
     candidate fails, gets the naive forecast and band.
 
     Args:
-        search: ``"fast"`` (seasonality test decides the seasonal forms) or ``"full"`` (AICc decides).
+        search: ``"auto"``, ``"fast"`` (a seasonality test decides the seasonal forms) or ``"full"``
+            (AICc decides); see :func:`candidate_forms`.
+        trends: Trend forms tried (``N``, ``A``, ``Ad``).
         estimate_below: Series with fewer points estimate their initial states (10 at least).
         max_history: Fit on at most this many recent points (None: all); bounds the cost on long series.
         repetitions: Simulated paths for the multiplicative forms.
@@ -116,12 +124,12 @@ class ETS:
     def __init__(
         self,
         *,
-        search: str = "fast",
+        search: str = "auto",
         estimate_below: int = 10,
         max_history: int | None = None,
         repetitions: int = 500,
         maxiter: int = 200,
-        trends: Sequence[str] = ("N", "Ad"),
+        trends: Sequence[str] = ("N", "A", "Ad"),
         random_state: int = 0,
     ) -> None:
         self.trends = tuple(trends)
@@ -134,6 +142,11 @@ class ETS:
 
     def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
         """Choose and fit one ETS form per series."""
+        if self.search not in ("auto", "fast", "full") or not set(self.trends) <= {"N", "A", "Ad"}:
+            raise DataError(
+                f"ets: search must be auto, fast or full and trends a subset of N, A, Ad; "
+                f"got search={self.search!r}, trends={list(self.trends)}"
+            )
         self.series_: SeriesSet = split_series(df)
         self.freq_ = freq
         self.season_length_ = max(int(season_length), 1)

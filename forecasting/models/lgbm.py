@@ -22,7 +22,8 @@ from forecasting.models._lgbm_features import (
     build_panel,
     calendar_features,
     feature_rows,
-    training_origins,
+    forecast_rows,
+    training_rows,
 )
 from forecasting.quantiles import validate_quantiles
 
@@ -48,10 +49,11 @@ class LGBM:
     the ``max(2m, 14)`` points before the origin (falling back to the whole history, then 1 for an
     all-zero series), so one model learns shapes across series of any size, credits included.
 
-    Training uses about ``max_rows`` rows, the same number of origins per series spread over its
-    history. Boosters are trained at the first ``predict(h, quantiles)`` (they depend on both) and
-    cached for the same arguments; ``fit`` prepares the aligned panel. Training is deterministic for
-    a given ``random_state`` and uses at most ``num_threads`` threads.
+    Training uses about ``max_rows`` rows: the same number of origins per series, spread over its
+    history, each with ``steps_per_origin`` randomly drawn steps (seeded). Boosters are trained at
+    the first ``predict(h, quantiles)`` (they depend on both) and cached for the same arguments;
+    ``fit`` prepares the aligned panel. Training is deterministic for a given ``random_state`` and
+    uses at most ``num_threads`` threads.
 
     Args:
         n_estimators: Boosting rounds per booster.
@@ -59,6 +61,7 @@ class LGBM:
         num_leaves: Leaves per tree.
         min_child_samples: Minimum rows per leaf.
         max_rows: Approximate number of training rows.
+        steps_per_origin: Steps drawn per training origin (all ``h`` when larger).
         max_history: Most recent points per series used (bounds memory for long hourly series).
         num_threads: LightGBM threads. One by default: OpenMP threads that spin-wait for each other
             made training 10 to 30 times slower whenever the cores were shared (worker processes
@@ -75,11 +78,12 @@ class LGBM:
     def __init__(
         self,
         *,
-        n_estimators: int = 300,
-        learning_rate: float = 0.05,
+        n_estimators: int = 150,
+        learning_rate: float = 0.1,
         num_leaves: int = 31,
         min_child_samples: int = 50,
-        max_rows: int = 300_000,
+        max_rows: int = 150_000,
+        steps_per_origin: int = 8,
         max_history: int | None = 1_000,
         num_threads: int = 1,
         point: str = "median",
@@ -91,6 +95,7 @@ class LGBM:
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.max_rows = max_rows
+        self.steps_per_origin = steps_per_origin
         self.max_history = max_history
         self.num_threads = num_threads
         self.random_state = random_state
@@ -139,10 +144,9 @@ class LGBM:
         return {name: np.stack([per_date[last][name] for last in per_date])[codes] for name in names}
 
     def _train(self, h: int, qs: tuple[float, ...], calendar: dict[str, np.ndarray]) -> dict[str, Any]:
-        series_idx, origins = training_origins(self.panel_, h, self.max_rows)
-        features, target, _, _ = feature_rows(
-            self.panel_, series_idx, origins, h, calendar, only_observed=True
-        )
+        rng = np.random.default_rng(self.random_state)
+        rows = training_rows(self.panel_, h, self.max_rows, self.steps_per_origin, rng)
+        features, target, _ = feature_rows(self.panel_, *rows, calendar)
         keep = np.isfinite(target)
         boosters: dict[str, Any] = {"threads": max(1, int(self.num_threads))}
         if keep.sum() < 2 * self.min_child_samples:
@@ -172,10 +176,8 @@ class LGBM:
         if key not in self.boosters_:
             self.boosters_[key] = self._train(h, qs, calendar)
         boosters = self.boosters_[key]
-        n, width = self.panel_.values.shape
-        features, _, scale, _ = feature_rows(
-            self.panel_, np.arange(n), np.full(n, width - 1), h, calendar, only_observed=False
-        )
+        n = len(self.series_)
+        features, _, scale = feature_rows(self.panel_, *forecast_rows(self.panel_, h), calendar)
         if "point" in boosters:
             threads = boosters["threads"]
             mean = boosters["point"].predict(features, num_threads=threads) * scale

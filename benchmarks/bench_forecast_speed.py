@@ -1,0 +1,147 @@
+"""Forecast speed: 1,000 daily cost-like series x 730 days, h=30, quantiles 0.1/0.5/0.9.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_forecast_speed.py                  # every model + AutoETS + AutoML
+    .venv/bin/python benchmarks/bench_forecast_speed.py --series 200 --models ets,theta --no-automl
+
+For each model: one fit + predict over all series in this process (per-series models run on one core,
+so seconds/series is per core), and the holdout WQL of the last 30 days relative to seasonal naive as
+a sanity check. statsforecast's AutoETS (benchmark-only dependency, ``n_jobs=1``) runs on the same
+series in the same run for a ratio. Then, if ``forecasting.forecaster`` is available, the whole
+``Forecaster`` run (default models, one backtest window, per-series selection, final forecasts) is timed
+with its default worker processes; the goal is under 3 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from forecasting.models import MODELS, make_model  # noqa: E402
+from forecasting.quantiles import quantile_columns  # noqa: E402
+from metrics.forecast import wql_loss  # noqa: E402
+
+H = 30
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def cost_series(n_series: int, days: int, seed: int = 0) -> pd.DataFrame:
+    """Seeded daily cost series: level, growth, weekday pattern, noise, level shifts, some sparse/credits."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    ds = pd.date_range("2023-01-01", periods=days, freq="D")
+    weekday = ds.day_of_week.to_numpy()
+    frames = []
+    for i in range(n_series):
+        level = rng.lognormal(3.0, 1.5)
+        growth = rng.normal(0.0005, 0.001)
+        weekly = 1.0 + rng.uniform(0.0, 0.5) * np.where(weekday >= 5, -1.0, 0.4)
+        y = level * np.exp(growth * t) * weekly * rng.lognormal(0.0, rng.uniform(0.02, 0.2), days)
+        if rng.random() < 0.3:  # a resize or migration: the level steps once
+            y[rng.integers(days // 4, days) :] *= rng.uniform(0.5, 1.8)
+        kind = rng.random()
+        if kind < 0.1:  # sparse usage (batch jobs, support cases)
+            y = np.where(rng.random(days) < 0.15, y * 5, 0.0)
+        elif kind < 0.15:  # credits push some days below zero
+            y = y - np.where(rng.random(days) < 0.1, 2.5 * y, 0.0)
+        frames.append(pd.DataFrame({"unique_id": f"s{i:04d}", "ds": ds, "y": np.round(y, 4)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def holdout_wql(fc: pd.DataFrame, test: pd.DataFrame) -> float:
+    merged = test.merge(fc, on=["unique_id", "ds"], validate="one_to_one")
+    return wql_loss(
+        merged["y"].to_numpy(), merged[quantile_columns(QUANTILES)].to_numpy(), quantiles=QUANTILES
+    )
+
+
+def time_model(name: str, train: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, float]:
+    start = time.perf_counter()
+    fc = make_model(name, **params).fit(train, freq="D", season_length=7).predict(H, QUANTILES)
+    return fc, time.perf_counter() - start
+
+
+def time_autoets(train: pd.DataFrame) -> tuple[pd.DataFrame, float] | None:
+    try:
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoETS
+    except ImportError:
+        print("statsforecast is not installed (make bench adds it); AutoETS skipped")
+        return None
+    sf = StatsForecast(models=[AutoETS(season_length=7)], freq="D", n_jobs=1)
+    sf.forecast(df=train.head(730 * 2), h=H)  # numba compiles on first use; not counted
+    start = time.perf_counter()
+    raw = sf.forecast(df=train, h=H, level=[80])
+    seconds = time.perf_counter() - start
+    fc = raw[["unique_id", "ds"]].assign(
+        p10=raw["AutoETS-lo-80"], p50=raw["AutoETS"], p90=raw["AutoETS-hi-80"]
+    )
+    return fc, seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--models", default=",".join(m for m in MODELS if m != "ensemble"))
+    parser.add_argument("--no-automl", action="store_true")
+    parser.add_argument("--no-autoets", action="store_true")
+    parser.add_argument("--params", type=json.loads, default={}, help='e.g. {"lgbm": {"n_estimators": 150}}')
+    args = parser.parse_args(argv)
+
+    df = cost_series(args.series, args.days)
+    cut = df["ds"].max() - pd.Timedelta(days=H)
+    train, test = df[df["ds"] <= cut], df[df["ds"] > cut]
+    print(f"{args.series} daily series x {args.days} days (fit on {args.days - H}), h={H}, {QUANTILES}")
+    rows = []
+    for name in [m for m in args.models.split(",") if m]:
+        fc, seconds = time_model(name, train, args.params.get(name, {}))
+        rows.append((name, seconds, holdout_wql(fc, test)))
+        print(f"{name:16s} {seconds:8.1f} s  {1000 * seconds / args.series:7.1f} ms/series", flush=True)
+    reference = None if args.no_autoets else time_autoets(train)
+    if reference is not None:
+        rows.append(("statsforecast AutoETS", reference[1], holdout_wql(reference[0], test)))
+    baseline = dict((name, wql) for name, _, wql in rows).get("seasonal_naive")
+    ets_seconds = dict((name, s) for name, s, _ in rows).get("ets")
+    print()
+    print("| model | seconds | ms/series (1 core) | holdout WQL | WQL / seasonal naive |")
+    print("|---|---|---|---|---|")
+    for name, seconds, wql in rows:
+        ratio = f"{wql / baseline:.2f}" if baseline else "-"
+        print(f"| {name} | {seconds:.1f} | {1000 * seconds / args.series:.1f} | {wql:.4f} | {ratio} |")
+    if reference is not None and ets_seconds:
+        print(f"\nets / statsforecast AutoETS time ratio: {ets_seconds / reference[1]:.1f}x")
+    if not args.no_automl:
+        run_automl(train, test)
+    return 0
+
+
+def run_automl(train: pd.DataFrame, test: pd.DataFrame) -> None:
+    """Time the whole default Forecaster run: backtest, selection and final forecasts."""
+    try:
+        from forecasting.forecaster import DEFAULT_MODELS, Forecaster
+    except ImportError:
+        print("forecasting.forecaster is not available; AutoML timing skipped")
+        return
+    start = time.perf_counter()
+    model = Forecaster(quantiles=QUANTILES, freq="D", season_length=7, n_windows=1)
+    fc = model.fit(train, h=H).predict(H)
+    seconds = time.perf_counter() - start
+    print(
+        f"\nAutoML, default models {list(DEFAULT_MODELS)}, 1 backtest window: {seconds:.0f} s wall, "
+        f"holdout WQL {holdout_wql(fc, test):.4f}"
+    )
+    print("chosen models:", model.choices_["model"].value_counts().to_dict())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
