@@ -7,8 +7,9 @@ are the common ones.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -60,19 +61,37 @@ def segment_targets(split: Split) -> dict[str, pd.DataFrame]:
     }
 
 
-def _models(names: Sequence[str]) -> list[str]:
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        msg = f"Unknown model(s) {unknown}; choose from {sorted(MODELS)}."
-        raise DataError(msg)
-    return [BASELINE, *[n for n in dict.fromkeys(names) if n != BASELINE]]
+def _models(
+    models: Sequence[str] | Mapping[str, Callable[[], Recommender]], protocol: str
+) -> dict[str, Callable[[], Recommender]]:
+    """Label -> factory, popularity first (it is the baseline of every lift).
+
+    The hybrid's ranker learns on a validation split shaped like the evaluation's: per-user newest
+    interactions for the per-user protocols, the newest interactions overall for the temporal one.
+    """
+    if isinstance(models, Mapping):
+        factories = dict(models)
+    else:
+        unknown = [n for n in models if n not in MODELS]
+        if unknown:
+            msg = f"Unknown model(s) {unknown}; choose from {sorted(MODELS)}."
+            raise DataError(msg)
+        factories = {n: MODELS[n] for n in models}
+        if "hybrid" in factories and protocol != "temporal":
+            factories["hybrid"] = partial(MODELS["hybrid"], validation="user")
+    return {BASELINE: factories.pop(BASELINE, MODELS[BASELINE]), **factories}
 
 
 def evaluate(
     inputs: Inputs,
     *,
     protocol: str = "temporal",
-    models: Sequence[str] = ("popularity", "als", "content", "hybrid"),
+    models: Sequence[str] | Mapping[str, Callable[[], Recommender]] = (
+        "popularity",
+        "als",
+        "content",
+        "hybrid",
+    ),
     ks: Sequence[int] = (5, 10, 25),
     n_boot: int = 1000,
     seed: int = 0,
@@ -83,7 +102,8 @@ def evaluate(
     Args:
         inputs: Loaded inputs (:func:`recsys.inputs.load_inputs`).
         protocol: ``personalize``, ``leave-last`` or ``temporal``.
-        models: Registry names; popularity is always added as the baseline.
+        models: Registry names, or labels mapped to factories of unfitted models (e.g. a tuned ALS);
+            popularity is always added as the baseline.
         ks: List lengths to score.
         n_boot: Bootstrap resamples of the lift intervals.
         seed: Seed of the Personalize user draw and of the bootstrap.
@@ -98,7 +118,7 @@ def evaluate(
     if not ks or min(ks) < 1:
         msg = f"k values must be positive integers; got {list(ks)}."
         raise DataError(msg)
-    names = _models(models)
+    factories = _models(models, protocol)
     split = (
         personalize_split(inputs.events, seed=seed)
         if protocol == "personalize"
@@ -114,8 +134,8 @@ def evaluate(
     segments = segment_targets(split)
     rows: list[pd.DataFrame] = []
     coverage: dict[tuple[str, int, str], float] = {}
-    for name in names:
-        model: Recommender = MODELS[name]().fit(train)
+    for name, factory in factories.items():
+        model = factory().fit(train)
         recs = model.recommend(
             users, k=k_max, filters=filters, items=inputs.items, show_progress=show_progress
         )

@@ -71,7 +71,7 @@ def confidence(
 class _Implicit(Recommender):
     """Shared plumbing: confidence matrix, BLAS threads, batched recommend, npz persistence."""
 
-    weighting = "bm25"
+    weighting = "linear"
     # implicit batches internally; large chunks keep our per-chunk work small next to its scoring.
     batch_size = 8192
     _model: Any
@@ -179,7 +179,7 @@ class ALS(_Implicit):
         regularization: float = 0.05,
         alpha: float = 1.0,
         iterations: int = 15,
-        weighting: str = "bm25",
+        weighting: str = "linear",
         random_state: int = 0,
     ) -> None:
         self.factors = factors

@@ -9,6 +9,7 @@ evaluation test split is never seen.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -19,6 +20,7 @@ import pandas as pd
 
 from recsys.context import Context
 from recsys.dataset import Dataset
+from recsys.errors import DataError
 from recsys.filters import Catalog, Filters, build_catalog, exclusions
 from recsys.metadata import date_column
 from recsys.models.base import Ranker, Recommender, TopK, UserBatch
@@ -29,6 +31,8 @@ __all__ = ["Hybrid", "validation_split"]
 # Fewer labelled users than this cannot train a ranker worth having; the hybrid then ranks by fusion.
 _MIN_TRAINING_GROUPS = 100
 _MULTITHREAD_ROWS = 200_000
+_STOPPING_SHARE = 0.2
+_STOPPING_ROUNDS = 20
 # Higher similarity or a better generator rank never lowers the score: this keeps the ranker sensible
 # where validation data is thin. Popularity is left free on purpose: on job boards a posting with no
 # interactions yet is often the freshest and best one, and the ranker must be able to learn that.
@@ -49,19 +53,36 @@ class _Validation:
     as_of: pd.Timestamp | None
 
 
-def validation_split(dataset: Dataset, fraction: float = 0.1, seed: int = 0) -> _Validation | None:
-    """Hold out the newest ``fraction`` of interactions (a random share without timestamps).
+VALIDATIONS = ("temporal", "user")
 
-    Items posted after the cut are removed from the input's item metadata, so they are new items as they
-    will be when serving. Returns ``None`` when either side would be empty.
+
+def validation_split(
+    dataset: Dataset, fraction: float = 0.1, seed: int = 0, mode: str = "temporal"
+) -> _Validation | None:
+    """Hold out part of the training interactions for the ranker.
+
+    ``temporal`` holds out the newest ``fraction`` of all interactions: the serving situation, with cold
+    users and new items. Items posted after the cut are removed from the input's item metadata, so they
+    are new items as they will be when serving. ``user`` holds out each user's newest ``fraction`` (at
+    least one pair, users with two or more), like Personalize's test users. Without timestamps a random
+    share is held out. Returns ``None`` when either side would be empty.
     """
+    if mode not in VALIDATIONS:
+        msg = f"Unknown validation {mode!r}; use one of {VALIDATIONS}."
+        raise DataError(msg)
     inter = dataset.interactions
-    if "timestamp" in inter.columns:
+    as_of = None
+    if "timestamp" not in inter.columns:
+        held = np.random.default_rng(seed).random(len(inter)) < fraction
+    elif mode == "temporal":
         as_of = pd.Timestamp(inter["timestamp"].quantile(1 - fraction))  # type: ignore[arg-type]
         held = (inter["timestamp"] >= as_of).to_numpy()
     else:
-        as_of = None
-        held = np.random.default_rng(seed).random(len(inter)) < fraction
+        ordered = inter.sort_values(["user_id", "timestamp", "item_id"], kind="stable")
+        size = ordered.groupby("user_id", sort=False)["user_id"].transform("size")
+        newest = size - ordered.groupby("user_id", sort=False).cumcount()
+        held_sorted = (size >= 2) & (newest <= np.maximum(1, np.round(fraction * size)))
+        held = held_sorted.reindex(inter.index).to_numpy()
     if held.all() or not held.any():
         return None
     items = dataset.items
@@ -81,7 +102,9 @@ class Hybrid(Recommender):
         pool_segment: Candidates per user from each segment's popularity (state, occupation, ...).
         pool_popularity: Global popularity candidates per user.
         max_segments: Number of user categorical columns used as popularity segments (most filled first).
-        validation_fraction: Share of the newest training interactions the ranker learns from.
+        validation: ``"temporal"`` (default: the newest interactions overall, as when serving) or ``"user"``
+            (each user's newest, to match an evaluation that holds out per-user targets).
+        validation_fraction: Share of the training interactions the ranker learns from.
         max_training_users: Cap on validation users (sampled), bounding the ranker's training time.
         n_estimators: Boosting rounds.
         learning_rate: Boosting step.
@@ -100,11 +123,12 @@ class Hybrid(Recommender):
         pool_segment: int = 25,
         pool_popularity: int = 25,
         max_segments: int = 2,
+        validation: str = "temporal",
         validation_fraction: float = 0.1,
         max_training_users: int = 5000,
         n_estimators: int = 100,
         learning_rate: float = 0.1,
-        num_leaves: int = 31,
+        num_leaves: int = 15,
         als: dict[str, Any] | None = None,
         random_state: int = 0,
     ) -> None:
@@ -113,6 +137,7 @@ class Hybrid(Recommender):
         self.pool_segment = pool_segment
         self.pool_popularity = pool_popularity
         self.max_segments = max_segments
+        self.validation = validation
         self.validation_fraction = validation_fraction
         self.max_training_users = max_training_users
         self.n_estimators = n_estimators
@@ -132,7 +157,7 @@ class Hybrid(Recommender):
     def fit(self, dataset: Dataset) -> Self:
         """Train the ranker on a validation split, then fit the generators on all of ``dataset``."""
         self.booster_: lgb.Booster | None = None
-        val = validation_split(dataset, self.validation_fraction, self.random_state)
+        val = validation_split(dataset, self.validation_fraction, self.random_state, self.validation)
         if val is not None:
             self.booster_ = self._train_ranker(dataset, val)
         self.context_ = Context.from_dataset(dataset)
@@ -178,16 +203,41 @@ class Hybrid(Recommender):
                     groups.append(int(mask.sum()))
         if len(groups) < _MIN_TRAINING_GROUPS:
             return None
-        features = np.vstack(pools)
-        train = lgb.Dataset(features, np.concatenate(y), group=groups, feature_name=gen.feature_names())
+        return self._fit_booster(pools, y, gen.feature_names())
+
+    def _fit_booster(
+        self, pools: list[np.ndarray], labels: list[np.ndarray], names: list[str]
+    ) -> lgb.Booster:
+        """LambdaRank with early stopping on a fifth of the validation users.
+
+        Stopping on held-out users sizes the model to the data: a few hundred labelled users give a
+        few shallow trees instead of an overfit ensemble that ranks worse than its own candidates.
+        """
+        rng = np.random.default_rng(self.random_state)
+        stop = rng.random(len(pools)) < _STOPPING_SHARE
+        stop[0], stop[-1] = False, True  # both sides non-empty
+
+        def data(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+            chosen = np.flatnonzero(mask)
+            return (
+                np.vstack([pools[i] for i in chosen]),
+                np.concatenate([labels[i] for i in chosen]),
+                [len(labels[i]) for i in chosen],
+            )
+
+        x_fit, y_fit, g_fit = data(~stop)
+        x_stop, y_stop, g_stop = data(stop)
+        train = lgb.Dataset(x_fit, y_fit, group=g_fit, feature_name=names)
+        valid = lgb.Dataset(x_stop, y_stop, group=g_stop, reference=train)
         params = {
             "objective": "lambdarank",
             "metric": "ndcg",
             "eval_at": [10],
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
-            "min_data_in_leaf": 20,
-            "monotone_constraints": [_monotone(f) for f in gen.feature_names()],
+            "min_data_in_leaf": 50,
+            "lambda_l2": 1.0,
+            "monotone_constraints": [_monotone(f) for f in names],
             "monotone_constraints_method": "advanced",
             "feature_fraction": 0.8,
             "bagging_fraction": 0.8,
@@ -196,10 +246,13 @@ class Hybrid(Recommender):
             "deterministic": True,
             "force_row_wise": True,
             # Small problems train faster on one thread, and OpenMP threads spin when cores are shared.
-            "num_threads": 1 if len(features) < _MULTITHREAD_ROWS else 0,
+            "num_threads": 1 if len(x_fit) < _MULTITHREAD_ROWS else 0,
             "verbose": -1,
         }
-        return lgb.train(params, train, num_boost_round=self.n_estimators)
+        callbacks: list[Callable[..., Any]] = [
+            lgb.early_stopping(_STOPPING_ROUNDS, first_metric_only=True, verbose=False)
+        ]
+        return lgb.train(params, train, self.n_estimators, valid_sets=[valid], callbacks=callbacks)
 
     def _save(self, folder: Path) -> None:
         self.generators_.save(folder / "generators")
