@@ -10,6 +10,7 @@ import pytest
 
 from forecasting.cli import main
 from forecasting.commands.run import default_season, parse_quantiles
+from forecasting.forecaster import DEFAULT_MODELS
 
 
 @pytest.fixture
@@ -40,16 +41,18 @@ def test_run_writes_every_output(series_file, tmp_path, capsys):
     assert len(list((out / "plots").glob("*.png"))) == 1
 
 
-def test_csv_input_keeps_account_ids_as_text(tmp_path, bill_series):
+def test_csv_input_keeps_account_ids_as_text_with_the_default_models(tmp_path, bill_series):
     path = tmp_path / "series.csv"
     bill_series.to_csv(path, index=False)
     out = tmp_path / "out"
-    assert (
-        main(["run", str(path), "-o", str(out), "--horizon", "7", "--models", "naive", "--plots", "0", "-q"])
-        == 0
-    )
+    assert main(["run", str(path), "-o", str(out), "--horizon", "7", "--plots", "0", "-q"]) == 0
     final = pd.read_parquet(out / "forecasts.parquet")
     assert "012345678901" in set(final["account"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["models"] == list(DEFAULT_MODELS)
+    assert set(final["model"]) <= set(DEFAULT_MODELS)
+    assert (final["p10"] <= final["p50"]).all()
+    assert (final["p50"] <= final["p90"]).all()
 
 
 def test_monthly_series_through_the_cli(tmp_path, long_frame):
