@@ -10,7 +10,7 @@ from recsys.models.factorization import ALS, BPR, ItemKNN
 from recsys.models.hybrid import Hybrid
 from recsys.models.popularity import Popularity
 
-__all__ = ["ALS", "BPR", "Content", "Hybrid", "MODELS", "ItemKNN", "Popularity", "Recommender", "make_model"]
+__all__ = ["ALS", "BPR", "Content", "Hybrid", "MODELS", "ItemKNN", "Popularity", "Recommender"]
 
 
 def _segment_popularity() -> Popularity:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recsys._vocabulary import CLUSTERS, STATES
 from recsys.filters import Filters
-from recsys.synthetic import _CLUSTERS, _STATES
 
 
 def _cluster_share(recs: pd.DataFrame, board) -> float:
@@ -73,8 +73,8 @@ def test_new_job_matching_occupation_and_state_reaches_the_top_k(
                 "item_id": f"new-{n}",
                 "title": f"{profiles.at[user, 'occupation']} - immediate start",
                 "company": "Brand New Employer",
-                "industry": _CLUSTERS[cluster][0],
-                "city": _STATES[state][0],
+                "industry": CLUSTERS[cluster][0],
+                "city": STATES[state][0],
                 "state": state,
                 "posted_at": temporal.cutoff,
                 "expires_at": temporal.cutoff + pd.Timedelta(days=30),
