@@ -10,6 +10,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+EXPECTED = ("01_explore_costs.ipynb", "02_forecast_costs.ipynb", "03_recommend_jobs.ipynb")
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 # Everything a notebook computes comes from the project's packages; the rest is display.
 ALLOWED_IMPORTS = {
@@ -41,6 +42,11 @@ def notebook(request: pytest.FixtureRequest) -> nbformat.NotebookNode:
     nb = nbformat.read(request.param, as_version=4)
     nbformat.validate(nb)
     return nb
+
+
+def test_the_three_notebooks_exist() -> None:
+    """The app's front door: exploration, forecasting and recommendations."""
+    assert {path.name for path in NOTEBOOKS} >= set(EXPECTED)
 
 
 def test_committed_without_outputs(notebook: nbformat.NotebookNode) -> None:
