@@ -230,7 +230,8 @@ def write_run(
                 tmp / "plots", forecaster.history_, forecasts, forecaster.quantiles_, n=n_plots,
                 currency=currency, freq=forecaster.freq_,
             )  # fmt: skip
-        summary = _summary(forecaster, forecasts, extra or {})
+        # The currency is recorded so that lookups label their tables and charts with it.
+        summary = _summary(forecaster, forecasts, {"currency": currency, **(extra or {})})
         summary["outputs"] = sorted(p.relative_to(tmp).as_posix() for p in written) + [SUMMARY]
         (tmp / SUMMARY).write_text(json.dumps(to_json(summary), indent=2) + "\n", encoding="utf-8")
     return out

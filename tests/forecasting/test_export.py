@@ -94,7 +94,8 @@ def test_summary_has_leaderboard_choices_timings_versions(run_folder, fitted_run
 
 def test_csv_twins_hold_the_same_rows(tmp_path, fitted_run):
     fc, forecasts = fitted_run
-    out = write_run(tmp_path / "out", fc, forecasts, csv=True, n_plots=0)
+    out = write_run(tmp_path / "out", fc, forecasts, csv=True, n_plots=0, currency="EUR")
+    assert json.loads((out / "summary.json").read_text())["currency"] == "EUR"
     parquet = pd.read_parquet(out / "accuracy-metric-values" / "seasonal_naive.parquet")
     csv = pd.read_csv(out / "accuracy-metric-values" / "seasonal_naive.csv", dtype={"account": str})
     assert len(csv) == len(parquet)
