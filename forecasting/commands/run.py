@@ -102,7 +102,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--step-size", type=int, default=None, help="periods between backtest windows (default: H)"
     )
-    p.add_argument("--models", default=",".join(DEFAULT_MODELS), help=f"comma list from {', '.join(MODELS)}")
+    p.add_argument(
+        "--models",
+        default=",".join(DEFAULT_MODELS),
+        help=f"comma list from {', '.join(MODELS)} (default: {','.join(DEFAULT_MODELS)})",
+    )
     p.add_argument(
         "--select", choices=SELECT_MODES, default="series", help="a model per series or one for all"
     )
