@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecasting.synthetic import generate_bills, main
 
@@ -131,3 +132,19 @@ def test_scales_to_many_accounts() -> None:
     assert len(ids) == 12
     assert all(len(i) == 12 and i.isdigit() for i in ids)
     assert items.groupby(["account_id", "product_code"]).ngroups >= 12 * 9
+
+
+def test_large_cur2_export_for_benchmarks(tmp_path: Path) -> None:
+    from forecasting.billing.large import write_large_cur2
+    from forecasting.prepare import prepare_series
+
+    export = write_large_cur2(
+        tmp_path / "big", months=1, parts=2, accounts=2, resources=1, start="2024-02-01"
+    )
+    assert export.rows == 29 * 24 * 2 * 10 * 2  # hours x accounts x services x resources x parts
+    assert [p.name for p in export.files] == ["bench-00001.snappy.parquet", "bench-00002.snappy.parquet"]
+    frame = pd.read_parquet(tmp_path / "big" / "data")
+    result = prepare_series(tmp_path / "big", charges="all")
+    assert result.report.n_series == export.series == 20
+    assert result.report.rows == len(frame)
+    assert result.series["y"].sum() == pytest.approx(frame["line_item_unblended_cost"].sum())
