@@ -153,6 +153,14 @@ def excluded_mask(exclude: sp.csr_matrix, ids: np.ndarray) -> np.ndarray:
     return (banned[pos] == keys) & (ids >= 0)
 
 
+def _tie_stable_top(scores: np.ndarray, kth: np.ndarray, k: int) -> np.ndarray:
+    """Columns of the ``k`` best scores per row, ties at the k-th value going to the lowest columns."""
+    above = scores > kth
+    tied = scores == kth
+    take = above | (tied & (np.cumsum(tied, axis=1) <= k - above.sum(axis=1, keepdims=True)))
+    return np.nonzero(take)[1].reshape(len(scores), k)
+
+
 def top_k_dense(
     scores: np.ndarray, k: int, exclude: sp.csr_matrix, ineligible: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -176,13 +184,16 @@ def top_k_dense(
     k = min(k, scores.shape[1])
     if k == 0:
         return np.full((len(scores), 0), -1), np.full((len(scores), 0), -np.inf)
-    # The k-th largest score per row; everything above it is in, and ties at it go to the lowest rows,
-    # so results never depend on argpartition's internal order.
-    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
-    above = scores > kth
-    tied = scores == kth
-    take = above | (tied & (np.cumsum(tied, axis=1) <= k - above.sum(axis=1, keepdims=True)))
-    part = np.nonzero(take)[1].reshape(len(scores), k)
+    if k < scores.shape[1]:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        # argpartition picks an arbitrary subset when scores tie at the k-th value; those rows (rare for
+        # real-valued scores) take the tied items in row order instead, so results are reproducible.
+        kth = np.take_along_axis(scores, part, axis=1).min(axis=1, keepdims=True)
+        ambiguous = np.flatnonzero((scores >= kth).sum(axis=1) > k)
+        if len(ambiguous):
+            part[ambiguous] = _tie_stable_top(scores[ambiguous], kth[ambiguous], k)
+    else:
+        part = np.broadcast_to(np.arange(scores.shape[1]), scores.shape).copy()
     top = np.take_along_axis(scores, part, axis=1)
     # Best first; equal scores in item-row order.
     order = np.lexsort((part, -top), axis=1)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.context import Context
-from recsys.filters import Catalog, top_k_dense
+from recsys.filters import Catalog, excluded_mask, top_k_dense
 from recsys.models.base import UserBatch
 from recsys.models.content import Content, ContentState
 from recsys.models.factorization import ALS
@@ -142,11 +142,10 @@ class Generators:
         parts = self.content.components(state.content, batch)
         content = self.content.combine(parts) + state.content.tie[None, :]
         segments = [s.dense(s.codes(batch.meta), n_items) for s in self.segments]
-        popularity = np.broadcast_to(catalog.popularity.astype(np.float64), (n_users, n_items))
         ranks = {
             "als": _ranks(als, sizes.als, batch, ineligible),
             "content": _ranks(content, sizes.content, batch, ineligible),
-            "popularity": _ranks(popularity, sizes.popularity, batch, ineligible),
+            "popularity": _popularity_ranks(catalog, batch, sizes.popularity),
         }
         seg_ranks = [
             _ranks(s + state.content.tie[None, :], sizes.segment, batch, ineligible) for s in segments
@@ -180,9 +179,24 @@ def _ranks(scores: np.ndarray, n: int, batch: UserBatch, ineligible: np.ndarray)
     out = np.full(scores.shape, np.nan, dtype=np.float32)
     if n <= 0:
         return out
-    ids, _ = top_k_dense(np.array(scores, dtype=np.float64), n, batch.exclude, ineligible)
+    ids, _ = top_k_dense(scores, n, batch.exclude, ineligible)
     rows, cols = np.nonzero(ids >= 0)
     out[rows, ids[rows, cols]] = cols + 1
+    return out
+
+
+def _popularity_ranks(catalog: Catalog, batch: UserBatch, n: int) -> np.ndarray:
+    """Ranks in the global popularity order (the same for everyone) minus each user's exclusions."""
+    out = np.full((len(batch.ids), len(catalog.items)), np.nan, dtype=np.float32)
+    if n <= 0:
+        return out
+    head = catalog.fallback[: n + int(np.diff(batch.exclude.indptr).max(initial=0))]
+    cand = np.ascontiguousarray(np.broadcast_to(head, (len(batch.ids), len(head))))
+    allowed = ~excluded_mask(batch.exclude, cand)
+    rank = np.cumsum(allowed, axis=1)
+    keep = allowed & (rank <= n)
+    rows, cols = np.nonzero(keep)
+    out[rows, cand[rows, cols]] = rank[rows, cols]
     return out
 
 
