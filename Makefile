@@ -37,8 +37,20 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The demo is the commands a user would type: a batch cost forecast with fan charts, then batch job
+# recommendations (new jobs included) for every user of the sample board.
 demo: $(STAMP)
-	$(BIN)/python -m costrec_demo --data data --out $(OUT)
+	$(BIN)/forecast run data/bills/cur2 -o $(OUT)/forecast --horizon 30 --no-progress
+	$(BIN)/recommend train data/jobs/events.csv --users data/jobs/users.csv --items data/jobs/jobs.csv \
+		-o $(OUT)/model --weights view=1,click=2,apply=5
+	$(BIN)/recommend batch $(OUT)/model -o $(OUT)/recommendations.csv --users data/jobs/users.csv \
+		--items data/jobs/jobs.csv --k 25 --as-of 2024-04-30 --no-progress
+	@echo
+	@echo "outputs:"
+	@echo "  $(OUT)/forecast/forecasts.parquet      P10/P50/P90 per series for the next 30 days"
+	@echo "  $(OUT)/forecast/summary.json           leaderboard, chosen model per series, timings"
+	@echo "  $(OUT)/forecast/plots/                 fan charts of the costliest series"
+	@echo "  $(OUT)/recommendations.csv             top-25 jobs per user (user_id, rank, item_id, score, source)"
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
