@@ -26,15 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        module_name = f"recsys.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # A sub-command whose module is not built yet is left out of the parser.
-            if exc.name != module_name:
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(f"recsys.commands.{name}").add_parser(sub)
     return parser
 
 
