@@ -86,6 +86,13 @@ def test_ets_candidate_forms():
     assert [f.name for f in candidate_forms(seasonal, 7, search="full")] == [
         "ANN", "AAdN", "MNN", "MAdN", "ANA", "AAdA", "MNM", "MAdM"
     ]  # fmt: skip
+    # The defaults of the model: all trends and a full search on short series, a lean set on long ones.
+    short = [f.name for f in candidate_forms(seasonal - 20, 7, search="auto", trends=None)]
+    assert short == ["ANN", "AAN", "AAdN", "ANA", "AAA", "AAdA"]
+    long = np.tile(seasonal, 6)
+    assert [f.name for f in candidate_forms(long, 7, search="auto", trends=None)] == [
+        "ANA", "AAdA", "MNM", "MAdM"
+    ]  # fmt: skip
 
 
 def test_arima_differencing_and_ar1_mean_reversion():
