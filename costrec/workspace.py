@@ -7,14 +7,24 @@ rejected with :class:`WorkspaceError` before anything is read, listed, written o
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-__all__ = ["AREAS", "TENANT_PATTERN", "Workspace", "WorkspaceError"]
+__all__ = [
+    "AREAS",
+    "TENANT_PATTERN",
+    "Workspace",
+    "WorkspaceError",
+    "add_workspace_arguments",
+    "confine_paths",
+]
 
-AREAS: tuple[str, ...] = ("raw", "series", "models", "forecasts")
+# What the tenant uploads, prepared series, trained models, forecast runs and recommendation lists.
+AREAS: tuple[str, ...] = ("raw", "series", "models", "forecasts", "recommendations")
 # Lower-case letters, digits, '-' and '_', starting with a letter or digit: no separators, no dots,
 # nothing a shell or a file system could read as a path of its own.
 TENANT_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -83,11 +93,25 @@ class Workspace:
         """Resolve a path given relative to the tenant's folder, e.g. ``series/daily.parquet``."""
         return self._inside(self.home, relpath)
 
+    def locate(self, default_area: str, relpath: str | os.PathLike[str]) -> Path:
+        """Resolve a command-line path: ``raw/cur2`` names an area; a bare ``cur2`` goes in ``default_area``.
+
+        Example:
+            >>> import tempfile
+            >>> ws = Workspace(tempfile.mkdtemp(), "acme")
+            >>> [ws.locate("series", p).relative_to(ws.home).as_posix() for p in ("d.parquet", "raw/cur2")]
+            ['series/d.parquet', 'raw/cur2']
+        """
+        first = PurePosixPath(os.fspath(relpath)).parts[:1]
+        if first and first[0] in AREAS:
+            return self.resolve(relpath)
+        return self.path(default_area, relpath)
+
     def _inside(self, base: Path, *parts: str | os.PathLike[str]) -> Path:
         for part in parts:
             text = os.fspath(part)
             if "\x00" in text:
-                raise WorkspaceError(f"path {text!r} contains a NUL byte")
+                raise WorkspaceError(f"path {text!r} contains a NUL byte (tenant {self.tenant!r})")
             pure = PurePosixPath(text)
             if pure.is_absolute() or Path(text).is_absolute():
                 raise WorkspaceError(
@@ -95,7 +119,9 @@ class Workspace:
                     "give a path relative to the workspace"
                 )
             if ".." in pure.parts:
-                raise WorkspaceError(f"path {text!r} uses '..'; paths must stay inside the workspace")
+                raise WorkspaceError(
+                    f"path {text!r} uses '..'; paths must stay inside tenant {self.tenant!r}'s workspace"
+                )
         candidate = base.joinpath(*(os.fspath(p) for p in parts))
         # resolve() follows every symlink on the way, so a link pointing to another tenant is caught here.
         resolved = candidate.resolve()
@@ -133,3 +159,54 @@ class Workspace:
             shutil.rmtree(target)
         else:
             target.unlink()
+
+
+def add_workspace_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--workspace ROOT`` and ``--tenant ID`` to a command's parser."""
+    group = parser.add_argument_group(
+        "tenant workspace",
+        "With both flags every file argument is a path inside ROOT/ID (e.g. raw/cur2, series/daily.parquet; "
+        "a bare name goes in the command's usual area); paths that lead outside it are refused.",
+    )
+    group.add_argument("--workspace", metavar="ROOT", help="root folder shared by the tenants")
+    group.add_argument("--tenant", metavar="ID", help="tenant id: 1-63 of a-z, 0-9, '-', '_'")
+
+
+def confine_paths(
+    args: argparse.Namespace, areas: Mapping[str, str], *, keep: frozenset[str] = frozenset({"all"})
+) -> Workspace | None:
+    """Rewrite the file arguments of ``args`` into the tenant's workspace, in place.
+
+    Args:
+        args: Parsed arguments with ``workspace`` and ``tenant`` (both None: nothing is changed).
+        areas: Argument name -> the area a bare file name goes to (e.g. ``{"input": "raw"}``). Values
+            may be a path or a list of paths; None is left alone.
+        keep: Literal values that are not paths (``--users all``).
+
+    Returns:
+        The workspace, or None without ``--workspace``.
+
+    Raises:
+        WorkspaceError: If only one of the two flags is given, the tenant id is invalid, or a path leads
+            outside the tenant's folder.
+
+    Example:
+        >>> import tempfile
+        >>> ns = argparse.Namespace(workspace=tempfile.mkdtemp(), tenant="acme", input="cur2", users="all")
+        >>> ws = confine_paths(ns, {"input": "raw", "users": "raw"})
+        >>> Path(ns.input).relative_to(ws.home).as_posix(), ns.users
+        ('raw/cur2', 'all')
+    """
+    root, tenant = getattr(args, "workspace", None), getattr(args, "tenant", None)
+    if root is None and tenant is None:
+        return None
+    if root is None or tenant is None:
+        raise WorkspaceError("--workspace ROOT and --tenant ID go together; give both or neither")
+    ws = Workspace(root, tenant)
+    for name, area in areas.items():
+        value = getattr(args, name, None)
+        if isinstance(value, list):
+            setattr(args, name, [str(ws.locate(area, v)) for v in value])
+        elif isinstance(value, str) and value not in keep:
+            setattr(args, name, str(ws.locate(area, value)))
+    return ws

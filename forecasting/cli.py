@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from costrec.workspace import WorkspaceError, add_workspace_arguments, confine_paths
 from forecasting.errors import DataError
 
 __all__ = ["main", "build_parser"]
@@ -15,6 +16,14 @@ __all__ = ["main", "build_parser"]
 # Each sub-command lives in forecasting/commands/<name>.py and exposes
 # ``add_parser(subparsers) -> None`` (which sets ``func`` on its parser) and ``run(args) -> int``.
 COMMANDS: tuple[str, ...] = ("prepare", "run", "lookup", "anomalies")
+
+# Where a bare file name goes under --workspace/--tenant, per sub-command and argument.
+WORKSPACE_PATHS: dict[str, dict[str, str]] = {
+    "prepare": {"input": "raw", "output": "series", "report": "series"},
+    "run": {"input": "series", "output": "forecasts"},
+    "lookup": {"run_folder": "forecasts", "plot": "forecasts"},
+    "anomalies": {"input": "series", "output": "forecasts"},
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"forecasting.commands.{name}").add_parser(sub)
+    for name, command in sub.choices.items():
+        if name in WORKSPACE_PATHS:
+            add_workspace_arguments(command)
     return parser
 
 
@@ -37,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name. Defaults to ``sys.argv[1:]``.
 
     Returns:
-        0 on success, 2 on bad input (a ``DataError``, printed without a traceback).
+        0 on success, 2 on bad input (a ``DataError``, or a path outside the tenant's workspace),
+        printed without a traceback.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -46,8 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        confine_paths(args, WORKSPACE_PATHS.get(args.command, {}))
         return int(args.func(args))
-    except DataError as exc:
+    except (DataError, WorkspaceError) as exc:
         print(f"forecast {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
