@@ -110,6 +110,12 @@ def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
 
 
 def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
+    repeated = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if repeated:
+        # df[col] would be a frame, not a column: every later check would be wrong.
+        raise DataError(
+            f"the series frame has column(s) {repeated} more than once; give every column a distinct name"
+        )
     missing = [col for col in names.values() if col not in df.columns]
     if missing:
         raise DataError(
@@ -129,22 +135,30 @@ def _to_datetime(values: pd.Series, col: str) -> pd.Series:
             "e.g. 2024-01-31 (for a plain index, start from any date at the series' frequency)"
         )
     try:
-        try:
-            ds = pd.to_datetime(values)
-        except ValueError:
-            # pandas infers one format from the first value; dates with and without a time part need "mixed".
-            ds = pd.to_datetime(values, format="mixed")
-    except (ValueError, TypeError) as exc:
+        with warnings.catch_warnings():
+            # pandas warns when it falls back to parsing value by value; that fallback is what we want.
+            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+            try:
+                ds = pd.to_datetime(values)
+            except ValueError:
+                # pandas infers one format from the first value; dates with and without a time part need
+                # "mixed"; utc=True lets values with different offsets (or some without) share a column.
+                ds = pd.to_datetime(values, format="mixed", utc=True)
+        if ds.isna().any():
+            raise DataError(f"column {col!r} has {int(ds.isna().sum())} missing dates; drop those rows first")
+        if getattr(ds.dt, "tz", None) is not None:
+            # Billing exports are in UTC; a naive UTC grid keeps date arithmetic simple.
+            ds = ds.dt.tz_convert("UTC").dt.tz_localize(None)
+        return ds.astype("datetime64[ns]")
+    except DataError:
+        raise
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+        # OutOfBoundsDatetime is a ValueError: nanosecond dates span the years 1677 to 2262 only.
         raise DataError(
-            f"column {col!r} must hold dates; could not read e.g. {values.iloc[0]!r} ({exc}). "
+            f"column {col!r} must hold dates between 1677 and 2262; could not read e.g. "
+            f"{values.iloc[0]!r} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}). "
             "Use ISO dates such as 2024-01-31"
         ) from exc
-    if ds.isna().any():
-        raise DataError(f"column {col!r} has {int(ds.isna().sum())} missing dates; drop those rows first")
-    if getattr(ds.dt, "tz", None) is not None:
-        # Billing exports are in UTC; a naive UTC grid keeps date arithmetic simple.
-        ds = ds.dt.tz_convert("UTC").dt.tz_localize(None)
-    return ds.astype("datetime64[ns]")
 
 
 def _to_float(values: pd.Series, col: str) -> np.ndarray:
