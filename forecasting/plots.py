@@ -11,12 +11,25 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 
+from forecasting.errors import DataError
 from forecasting.quantiles import quantile_column
 
-__all__ = ["fan_chart", "fan_chart_grid", "save_top_fan_charts", "period_name", "slug"]
+__all__ = [
+    "MoneyFormatter",
+    "anomaly_chart",
+    "date_axis",
+    "fan_chart",
+    "fan_chart_grid",
+    "money_axis",
+    "new_axes",
+    "period_name",
+    "save_top_fan_charts",
+    "slug",
+]
 
 # The history shown before the forecast: enough to see the weekly cycle and the trend, not the whole
 # two years that would squeeze the forecast into a sliver.
@@ -51,6 +64,53 @@ def slug(text: str, limit: int = 80) -> str:
         'Amazon_EC2_012345678901'
     """
     return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("_.")[:limit] or "series"
+
+
+class MoneyFormatter(Formatter):
+    """Tick labels with thousands separators and as many decimals as the axis range needs.
+
+    The decimals are chosen when the ticks are drawn, from the visible range: whole units from 100 up,
+    one decimal from 10, cents below, so a 0-2 USD axis does not read 0, 0, 1, 1, 2.
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().add_subplot()
+        >>> money_axis(ax.yaxis)
+        >>> label = ax.yaxis.get_major_formatter()
+        >>> _ = ax.set_ylim(0, 5000); label(2500.0)
+        '2,500'
+        >>> _ = ax.set_ylim(0, 2); label(1.5)
+        '1.50'
+    """
+
+    def __call__(self, x: float, pos: int | None = None) -> str:  # noqa: ARG002 - matplotlib's signature
+        """The label of tick value ``x``."""
+        top = max(abs(v) for v in self.axis.get_view_interval()) if self.axis is not None else abs(x)
+        decimals = 0 if top >= 100 else 1 if top >= 10 else 2
+        return f"{x:,.{decimals}f}"
+
+
+def money_axis(axis: Axis) -> None:
+    """Label ``axis`` (``ax.yaxis`` or ``ax.xaxis``) as money: ``12,500`` or ``1.25``."""
+    axis.set_major_formatter(MoneyFormatter())
+
+
+def date_axis(axis: Axis, *, max_ticks: int = 8) -> None:
+    """Concise date ticks on ``axis``: ``Feb``, ``Mar``..., with the year shown once where it changes."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """``ax`` and its figure, or a new one-panel figure made without pyplot (headless, backend-neutral)."""
+    if ax is not None:
+        fig = ax.get_figure(root=True)
+        if not isinstance(fig, Figure):  # pragma: no cover - an Axes always sits in a figure
+            raise TypeError("the axes are not in a figure")
+        return fig, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
 
 
 def _bands(quantiles: Sequence[float]) -> list[tuple[str, str, float, float]]:
@@ -104,13 +164,8 @@ def _draw(
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("date")
     ax.set_ylabel(f"cost per {period_name(freq)} ({currency})")
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    # One number format per axis, chosen from its range: whole units for hundreds, cents below ten.
-    top = max(abs(v) for v in ax.get_ylim())
-    decimals = 0 if top >= 100 else 1 if top >= 10 else 2
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.{decimals}f}"))
+    date_axis(ax.xaxis)
+    money_axis(ax.yaxis)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     if legend:
         ax.legend(loc="upper left", fontsize=8, frameon=False)
@@ -221,3 +276,69 @@ def save_top_fan_charts(
         fig.savefig(path, dpi=110)
         paths.append(path)
     return paths
+
+
+def anomaly_chart(
+    history: pd.DataFrame,
+    anomalies: pd.DataFrame,
+    *,
+    unique_id: str | None = None,
+    currency: str = "USD",
+    freq: str = "D",
+    ax: Axes | None = None,
+) -> Figure:
+    """One series' cost with its flagged periods, colored by severity, and the expected band on those days.
+
+    Args:
+        history: ``unique_id, ds, y`` of the series (others are ignored).
+        anomalies: The output of :func:`forecasting.anomalies.detect_anomalies`: ``unique_id, ds, y``,
+            the band (``p10, p50, p90``), ``severity`` and ``impact``.
+        unique_id: The series to draw; by default the one of the first anomaly (the largest extra cost).
+        currency: Unit for the y axis label.
+        freq: Frequency, for the y axis label ("cost per day").
+        ax: Axes to draw on; a new figure when None.
+
+    Returns:
+        The figure.
+
+    Raises:
+        DataError: If there is no anomaly to choose a series from, or the series has no history.
+    """
+    if unique_id is None:
+        if anomalies.empty:
+            raise DataError("no anomaly to chart; lower min_severity or pass unique_id")
+        unique_id = str(anomalies["unique_id"].iloc[0])
+    hist = history[history["unique_id"].astype("str") == unique_id].sort_values("ds")
+    if hist.empty:
+        raise DataError(f"no history for series {unique_id!r}; pass an id of the history frame")
+    flagged = anomalies[anomalies["unique_id"].astype("str") == unique_id]
+    lo, hi = _band_columns(anomalies)
+    fig, ax = new_axes(ax, (13, 4))
+    ax.plot(hist["ds"], hist["y"], color="0.35", linewidth=0.9, label=f"cost per {period_name(freq)}")
+    if lo and hi:
+        ax.vlines(
+            flagged["ds"], flagged[lo], flagged[hi], color="tab:blue", linewidth=3, alpha=0.5,
+            label=f"expected {lo.upper()}-{hi.upper()} band",
+        )  # fmt: skip
+    points = ax.scatter(
+        flagged["ds"], flagged["y"], c=flagged["severity"], cmap="Reds", vmin=0, vmax=100,
+        edgecolors="k", zorder=3, label="anomaly",
+    )  # fmt: skip
+    fig.colorbar(points, ax=ax, label="severity (0-100)")
+    ax.set_title(f"Anomalies in {unique_id}: {len(flagged)} flagged")
+    ax.set_xlabel("date")
+    ax.set_ylabel(f"cost per {period_name(freq)} ({currency})")
+    date_axis(ax.xaxis)
+    money_axis(ax.yaxis)
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+def _band_columns(anomalies: pd.DataFrame) -> tuple[str | None, str | None]:
+    """The outermost quantile columns of an anomaly table (``p10``, ``p90``), or Nones."""
+    columns = [c for c in map(str, anomalies.columns) if re.fullmatch(r"p\d+(\.\d+)?", c)]
+    columns.sort(key=lambda c: float(c[1:]))
+    if len(columns) < 2:
+        return None, None
+    return columns[0], columns[-1]
