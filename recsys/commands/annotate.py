@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from costrec.atomic import write_frame
-from recsys.annotation import annotation_sheet, score_annotations
+from recsys.annotation import annotation_sheet, key_path, score_annotations, write_annotation
 from recsys.errors import DataError
 from recsys.interactions import read_table
 from recsys.models import Popularity, Recommender
@@ -23,7 +22,9 @@ def add_parser(subparsers: Any) -> None:
         help="write recommendations for expert judgement, or score a judged file",
         description="`annotate MODEL_DIR [MODEL_DIR ...] --users N -o FILE` writes each sampled user's "
         "profile, recent history and top-k per model with an empty `correct` column; "
-        "`annotate --score FILE` reads the filled file and reports expert precision per model.",
+        "`annotate --score FILE` reads the filled file and reports expert precision per model. "
+        "With --blind the sheet hides the models: each user's picks are pooled, shuffled and keyed, and the "
+        "key goes to FILE.key.csv (read back by --score).",
     )
     parser.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR", help="model directories to compare")
     parser.add_argument("--users", type=int, help="number of users to sample")
@@ -39,14 +40,33 @@ def add_parser(subparsers: Any) -> None:
         choices=("popularity", "none"),
         help="also list popularity's picks",
     )
+    parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="hide which model recommended what; the key is written next to the sheet as NAME.key.EXT",
+    )
     parser.add_argument("--score", metavar="FILE", help="score a filled annotation file instead")
+    parser.add_argument(
+        "--key", metavar="KEY_FILE", help="key of a blinded sheet (default: the NAME.key.EXT next to it)"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write a sheet, or score one."""
     if args.score:
-        table = score_annotations(read_table(args.score))
+        sheet = read_table(args.score)
+        key = None
+        if "model" not in sheet.columns:
+            # A blinded sheet: the models are in its key file.
+            key_file = Path(args.key) if args.key else key_path(args.score)
+            if not key_file.exists():
+                msg = (
+                    f"{args.score} is a blinded sheet but its key {key_file} is missing; pass --key KEY_FILE."
+                )
+                raise DataError(msg)
+            key = read_table(key_file)
+        table = score_annotations(sheet, key=key)
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return 0
     if not args.model_dirs or args.users is None or not args.output:
@@ -64,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
         baseline._fit(first.context_)
         models["popularity"] = baseline
     sheet = annotation_sheet(models, n_users=args.users, k=args.k, history=args.history, seed=args.seed)
-    path = write_frame(sheet, args.output)
-    print(f"{sheet['user_id'].nunique()} users x {len(models)} models -> {path}; fill the 'correct' column")
+    paths = write_annotation(sheet, args.output, blind=args.blind, seed=args.seed)
+    kept = f" (models hidden, key in {paths[1]})" if args.blind else ""
+    print(
+        f"{sheet['user_id'].nunique()} users x {len(models)} models -> {paths[0]}{kept}; "
+        "fill the 'correct' column"
+    )
     return 0
