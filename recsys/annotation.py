@@ -28,6 +28,7 @@ __all__ = [
     "annotation_sheet",
     "blind_sheet",
     "describe_items",
+    "display_value",
     "key_path",
     "parse_correct",
     "sample_users",
@@ -64,11 +65,23 @@ def describe_items(ctx: Context, rows: np.ndarray, meta: pd.DataFrame | None = N
     return [" | ".join(v for v in row if isinstance(v, str) and v) for row in parts.itertuples(index=False)]
 
 
+def display_value(value: object) -> str:
+    """A profile or job value as a person writes it: dates at midnight without the time.
+
+    Example:
+        >>> [display_value(v) for v in (pd.Timestamp("2024-04-11"), pd.Timestamp("2024-04-11 08:30"), 3)]
+        ['2024-04-11', '2024-04-11 08:30:00', '3']
+    """
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
 def _profile(ctx: Context, row: int) -> str:
     if ctx.user_meta is None or row < 0:
         return ""
-    values = ctx.user_meta.iloc[row].drop(labels="user_id").dropna()
-    return "; ".join(f"{k}={v}" for k, v in values.items() if str(v).strip())
+    values = ctx.user_meta.iloc[row].drop(labels="user_id").dropna().map(display_value)
+    return "; ".join(f"{k}={v}" for k, v in values.items() if v.strip())
 
 
 def _history(ctx: Context, row: int, n: int) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys.annotation import describe_items
+from recsys.annotation import describe_items, display_value
 from recsys.context import Context
 from recsys.errors import DataError
 from recsys.filters import Filters
@@ -161,7 +161,7 @@ def user_view(
     if source is not None:
         match = source[source["user_id"].astype("str") == str(user_id)]
         if len(match):
-            profile = match.iloc[0].drop(labels="user_id").dropna()
+            profile = match.iloc[0].drop(labels="user_id").dropna().map(display_value)
     return UserView(
         user_id=str(user_id),
         profile=profile,
