@@ -26,6 +26,25 @@ ALLOWED_IMPORTS = {
     "functools",
 }
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Aggregations and figure building belong in the packages (forecasting.explore, forecasting.plots,
+# recsys.plots, recsys.views), where they are typed, documented and tested; a cell calls them.
+COMPUTING_CALLS = {
+    "groupby",
+    "pivot",
+    "pivot_table",
+    "resample",
+    "rolling",
+    "agg",
+    "aggregate",
+    "merge",
+    "concat",
+    "subplots",
+    "add_subplot",
+    "plot",
+    "bar",
+    "barh",
+    "scatter",
+}
 
 
 def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -87,6 +106,23 @@ def test_is_thin(notebook: nbformat.NotebookNode) -> None:
             else:
                 continue
             assert roots <= ALLOWED_IMPORTS, f"import outside the allowed packages: {ast.unparse(node)}"
+
+
+def test_cells_call_the_packages_for_aggregations_and_charts(notebook: nbformat.NotebookNode) -> None:
+    """No group-by, pivot, join or hand-built figure in a cell: those are package functions."""
+    for cell in _code_cells(notebook):
+        for node in ast.walk(_parse(cell)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                shown = ast.unparse(node)[:80]
+                assert node.func.attr not in COMPUTING_CALLS, f"computation in a cell: {shown}"
+
+
+def test_computation_check_catches_an_inline_aggregation() -> None:
+    """A pivot table built in a cell is caught."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('daily = costs.pivot_table(index="ds", values="y")\ndaily.head()')]
+    with pytest.raises(AssertionError, match="computation in a cell"):
+        test_cells_call_the_packages_for_aggregations_and_charts(nb)
 
 
 def test_is_thin_rejects_a_definition() -> None:
