@@ -8,14 +8,14 @@ cost, the RI fee its unused part, and RI upfront fees nothing; everything else i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat
+from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
 from forecasting.billing.schema import sql_str
 from forecasting.errors import DataError
 
-__all__ = ["MEASURES", "MeasureSQL", "measure_sql", "check_measure"]
+__all__ = ["MEASURES", "MeasureSQL", "measure_sql", "check_measure", "PICO", "float_money"]
 
 MEASURES: dict[str, str] = {
     "unblended": "unblended cost, as charged at the time of usage (FOCUS: BilledCost)",
@@ -25,6 +25,26 @@ MEASURES: dict[str, str] = {
     "billed": "invoiced cost: net unblended when present, else unblended (FOCUS: BilledCost)",
 }
 ZERO = f"CAST(0 AS {MONEY})"
+PICO = 10**12  # integer amounts are in 1e-12 units, the precision of DECIMAL(38, 12)
+_FLOATS = ("DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8")
+
+
+def float_money(cols: Columns, names: tuple[str, ...]) -> bool:
+    """Whether every cost column of ``names`` present in ``cols`` holds binary floats (``DOUBLE``/``FLOAT``).
+
+    Their amounts can then be read as ``BIGINT`` multiples of 1e-12 (``pico=True`` in :func:`measure_sql`):
+    the same value as a ``DECIMAL(38, 12)`` cast, at a fraction of its cost, as long as each line item is
+    below 9.2 million (beyond, DuckDB raises a conversion error and the caller reads decimals instead).
+    """
+    present = [cols.types[n].upper() for n in names if n in cols.types]
+    return bool(present) and all(t in _FLOATS for t in present)
+
+
+def _pico_money(cols: Columns) -> Callable[[str | None], str]:
+    def money(name: str | None) -> str:
+        return "NULL" if name is None or name not in cols.types else f"CAST({quote(name)} * 1e12 AS BIGINT)"
+
+    return money
 
 
 @dataclass(frozen=True)
@@ -58,28 +78,29 @@ def check_measure(measure: str) -> str:
     return measure
 
 
-def _cur_amortized(fmt: ExportFormat, cols: Columns, charge_type: str) -> MeasureSQL:
+def _cur_amortized(
+    fmt: ExportFormat, cols: Columns, charge_type: str, m: Callable[[str | None], str], zero: str
+) -> MeasureSQL:
     c = fmt.costs
-    m = cols.money
 
     def when(kind: str, value: str) -> str:
         return f"WHEN {charge_type} = {sql_str(kind)} THEN {value}"
 
     ri_arn = c["ri_arn"]
     fee_of_reservation = (
-        f"WHEN {charge_type} = 'Fee' AND COALESCE({cols.text(Col(ri_arn))}, '') <> '' THEN {ZERO}"
+        f"WHEN {charge_type} = 'Fee' AND COALESCE({cols.text(Col(ri_arn))}, '') <> '' THEN {zero}"
         if ri_arn in cols.types
         else ""
     )
     expression = f"""CASE
         {when("SavingsPlanCoveredUsage", m(c["sp_effective"]))}
-        {when("SavingsPlanRecurringFee", f"COALESCE({m(c['sp_total_commitment'])}, {ZERO}) - "
-                                         f"COALESCE({m(c['sp_used_commitment'])}, {ZERO})")}
-        {when("SavingsPlanNegation", ZERO)}
-        {when("SavingsPlanUpfrontFee", ZERO)}
+        {when("SavingsPlanRecurringFee", f"COALESCE({m(c['sp_total_commitment'])}, {zero}) - "
+                                         f"COALESCE({m(c['sp_used_commitment'])}, {zero})")}
+        {when("SavingsPlanNegation", zero)}
+        {when("SavingsPlanUpfrontFee", zero)}
         {when("DiscountedUsage", m(c["ri_effective"]))}
-        {when("RIFee", f"COALESCE({m(c['ri_unused_upfront'])}, {ZERO}) + "
-                       f"COALESCE({m(c['ri_unused_recurring'])}, {ZERO})")}
+        {when("RIFee", f"COALESCE({m(c['ri_unused_upfront'])}, {zero}) + "
+                       f"COALESCE({m(c['ri_unused_recurring'])}, {zero})")}
         {fee_of_reservation}
         ELSE {m(c["unblended"])}
     END"""  # fmt: skip
@@ -95,7 +116,9 @@ def _cur_amortized(fmt: ExportFormat, cols: Columns, charge_type: str) -> Measur
     return MeasureSQL(expression, tuple(c[n] for n in names), (c["unblended"],), needs, label)
 
 
-def measure_sql(fmt: ExportFormat, measure: str, cols: Columns, charge_type: str) -> MeasureSQL:
+def measure_sql(
+    fmt: ExportFormat, measure: str, cols: Columns, charge_type: str, *, pico: bool = False
+) -> MeasureSQL:
     """The SQL of ``measure`` for a part in format ``fmt`` with columns ``cols``.
 
     Args:
@@ -103,21 +126,23 @@ def measure_sql(fmt: ExportFormat, measure: str, cols: Columns, charge_type: str
         measure: One of :data:`MEASURES`.
         cols: The part's columns.
         charge_type: SQL of the line item's charge type (the amortization rule depends on it).
+        pico: Give the cost as ``BIGINT`` multiples of 1e-12 instead of ``DECIMAL(38, 12)``; only for float
+            cost columns (see :func:`float_money`).
     """
     check_measure(measure)
     c = fmt.costs
+    money = _pico_money(cols) if pico else cols.money
+    zero = "CAST(0 AS BIGINT)" if pico else ZERO
     if "billed" in c:  # FOCUS: two cost columns carry every measure
         column = c["effective"] if measure in ("amortized", "effective") else c["billed"]
-        return MeasureSQL(cols.money(column), (column,), (column,), label=column)
+        return MeasureSQL(money(column), (column,), (column,), label=column)
     if measure == "unblended":
-        return MeasureSQL(
-            cols.money(c["unblended"]), (c["unblended"],), (c["unblended"],), label=c["unblended"]
-        )
+        return MeasureSQL(money(c["unblended"]), (c["unblended"],), (c["unblended"],), label=c["unblended"])
     if measure == "net_unblended":
         net = c["net_unblended"]
-        return MeasureSQL(cols.money(net), (net,), (net,), label=net)
+        return MeasureSQL(money(net), (net,), (net,), label=net)
     if measure == "billed":
-        expr = f"COALESCE({cols.money(c['net_unblended'])}, {cols.money(c['unblended'])})"
+        expr = f"COALESCE({money(c['net_unblended'])}, {money(c['unblended'])})"
         label = f"{c['net_unblended']} when present, else {c['unblended']}"
         return MeasureSQL(expr, (c["net_unblended"], c["unblended"]), (c["unblended"],), label=label)
-    return _cur_amortized(fmt, cols, charge_type)
+    return _cur_amortized(fmt, cols, charge_type, money, zero)

@@ -3,8 +3,16 @@
 Every part is read once by a streaming ``GROUP BY`` whose keys are the series dimensions, the charge type,
 the currency and the start and end period of each line item (in whole base units since the epoch, UTC).
 Memory therefore depends on the number of series and periods, never on the number of line items. Costs
-are summed as ``DECIMAL(38, 12)``, so totals are exact and independent of thread scheduling. Rows whose
-timestamp or cost does not parse are kept apart by an error code in the key, and explained afterwards.
+are summed exactly, so totals are exact and independent of thread scheduling: float (Parquet ``DOUBLE``)
+costs as integer multiples of 1e-12, the value a ``DECIMAL(38, 12)`` cast gives, at a fraction of the
+cost of decimal arithmetic; text and decimal costs, and floats too large for that, as ``DECIMAL(38, 12)``.
+A currency that the Parquet footers show to be the same in every row group is a constant, not a key.
+Rows whose timestamp or cost does not parse are kept apart by an error code in the key, and explained
+afterwards.
+
+:func:`scan_export` scans every part in one DuckDB connection. To scan groups of parts apart (e.g. on
+several machines), :func:`scan_parts` returns the partial aggregate of a group as an Arrow table and
+:func:`merge_scans` combines such tables into the same result.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from forecasting.billing.diagnose import (
@@ -24,16 +33,24 @@ from forecasting.billing.diagnose import (
 )
 from forecasting.billing.files import ExportFiles
 from forecasting.billing.formats import MONEY, Col, Columns, Const, ExportFormat, Source, quote, source_label
-from forecasting.billing.schema import FileSchema, check_column_types, closest_columns, source_sql
+from forecasting.billing.schema import (
+    FileSchema,
+    check_column_types,
+    closest_columns,
+    source_sql,
+    sql_str,
+    type_family,
+)
 from forecasting.errors import DataError
-from forecasting.measures import MeasureSQL, measure_sql
+from forecasting.measures import MeasureSQL, float_money, measure_sql
 
-__all__ = ["ScanSpec", "ScanResult", "scan_export"]
+__all__ = ["ScanSpec", "ScanResult", "scan_export", "scan_parts", "merge_scans"]
 
 AGG = "billing_agg"
 RESULT = "billing_scan"
 KEYS = "billing_series"
 NORM = "billing_norm"
+PARTS = "billing_parts"
 MAX_BATCHES = 24  # progress granularity; each batch is one streaming query over several parts
 MIN_BATCH = 8  # small parts: fewer, larger queries (each query costs a few milliseconds to plan)
 
@@ -133,16 +150,44 @@ def _dimension_keys(spec: ScanSpec, cols: Columns) -> list[str]:
     return keys
 
 
-def _batch_query(batch: list[FileSchema], kind: str, spec: ScanSpec, index: int) -> tuple[str, MeasureSQL]:
+def _constant_text(
+    con: duckdb.DuckDBPyConnection, batch: list[FileSchema], kind: str, column: str
+) -> str | None:
+    """The value of a Parquet text column, if the footer statistics show it is the same on every row.
+
+    Every row group must have statistics, no NULL, and equal minimum and maximum (short values only:
+    writers may truncate long ones). Otherwise, or for CSV, ``None``.
+    """
+    cols = Columns(batch[0].columns)
+    if kind != "parquet" or column not in cols.types or type_family(cols.types[column]) != "text":
+        return None
+    files = "[" + ", ".join(sql_str(str(x.path)) for x in batch) + "]"
+    groups, values, ok, value = con.execute(
+        f"""SELECT count(*), count(DISTINCT stats_min_value),
+                   bool_and(stats_null_count = 0 AND stats_min_value = stats_max_value
+                            AND length(stats_min_value) < 32),
+                   min(stats_min_value)
+            FROM parquet_metadata({files}) WHERE path_in_schema = ?""",
+        [column],
+    ).fetchall()[0]
+    return str(value) if groups and values == 1 and ok else None
+
+
+def _batch_query(
+    con: duckdb.DuckDBPyConnection, batch: list[FileSchema], kind: str, spec: ScanSpec, index: int, pico: bool
+) -> tuple[str, MeasureSQL]:
     cols = Columns(batch[0].columns)
     charge = cols.first(spec.fmt.charge_type) or "NULL"
-    measure = measure_sql(spec.fmt, spec.measure, cols, charge)
+    measure = measure_sql(spec.fmt, spec.measure, cols, charge, pico=pico)
     start = _first_column(spec.fmt.start, cols)
     assert start is not None  # checked by _check_columns
     end = _first_column(spec.fmt.end, cols)
     raw = [
         cols.text(x) if cols.has(x) else "NULL" for x in (*spec.fmt.charge_type[:1], *spec.fmt.currency[:1])
     ]
+    currency = spec.fmt.currency[0]
+    if isinstance(currency, Col) and (value := _constant_text(con, batch, kind, currency.name)) is not None:
+        raw[1] = sql_str(value)  # one currency throughout: a constant, not a key hashed for every row
     s_us = cols.time_us(start)
     e_us = cols.time_us(end) if end else "NULL"
     # Text columns can hold values that do not parse: an error code in the key keeps those rows apart.
@@ -160,13 +205,15 @@ def _batch_query(batch: list[FileSchema], kind: str, spec: ScanSpec, index: int)
     # GROUP BY: as grouping keys they would still be hashed for every row.
     inner = {f"k{n}": k for n, k in enumerate(_dimension_keys(spec, cols))}
     inner |= {"charge_type": raw[0], "currency": raw[1], "err": err}
-    varying = [name for name, sql in inner.items() if sql not in ("NULL", "0")]
+    varying = [name for name, sql in inner.items() if sql not in ("NULL", "0") and not sql.startswith("'")]
     outer = [name if name in varying else f"{inner[name]} AS {name}" for name in inner]
     unit = spec.unit_us
+    # Integer sums (HUGEINT) become DECIMAL(38, 12) exactly: the integer as DECIMAL(38, 0) times 1e-12.
+    total = "CAST(sum(cost) AS DECIMAL(38, 0)) * 0.000000000001" if pico else "sum(cost)"
     query = f"""
         INSERT INTO {AGG}
         SELECT {index} AS batch, {", ".join(outer)}, s_us // {unit} AS b0, (e_us - 1) // {unit} + 1 AS b1,
-               count(*) AS n, sum(cost) AS cost, max(e_us) AS max_end
+               count(*) AS n, {total} AS cost, max(e_us) AS max_end
         FROM (
             SELECT {s_us} AS s_us, {e_us} AS e_us, {measure.expression} AS cost
                    {"".join(f", {inner[v]} AS {v}" for v in varying)}
@@ -189,6 +236,65 @@ def scan_export(
         DataError: Missing columns, disagreeing parts, unparseable timestamps or costs, repeated CSV
             header rows, or line items whose measure needs a column the part lacks.
     """
+    _aggregate(con, export, schemas, spec, progress)
+    return _finish(con, NORM, spec)
+
+
+def scan_parts(
+    con: duckdb.DuckDBPyConnection,
+    export: ExportFiles,
+    schemas: Sequence[FileSchema],
+    spec: ScanSpec,
+    *,
+    progress: bool = False,
+) -> pa.Table:
+    """The partial aggregate of some parts of an export, to combine with others by :func:`merge_scans`.
+
+    ``export`` holds the parts of this group (its ``files``, with ``schemas`` read by
+    :func:`~forecasting.billing.schema.read_schemas`). The table has one row per dimension values ``d0..``,
+    ``charge_type``, ``currency``, ``b0`` and ``b1``, with ``n`` line items, their exact ``cost``
+    (decimal128(38, 12)) and latest end ``max_end``; it is small (series x periods), whatever the number
+    of line items.
+
+    Raises:
+        DataError: As :func:`scan_export`, for the parts of this group.
+    """
+    _aggregate(con, export, schemas, spec, progress)
+    dims = "".join(f"d{i}, " for i in range(len(spec.dims)))
+    return con.sql(
+        f"""SELECT {dims}charge_type, currency, b0, b1, CAST(sum(n) AS BIGINT) AS n,
+        CAST(sum(cost) AS {MONEY}) AS cost, max(max_end) AS max_end FROM {NORM} GROUP BY ALL"""
+    ).to_arrow_table()
+
+
+def merge_scans(con: duckdb.DuckDBPyConnection, partials: Sequence[pa.Table], spec: ScanSpec) -> ScanResult:
+    """Combine partial aggregates of :func:`scan_parts` into tables :data:`RESULT` and :data:`KEYS`.
+
+    The result is the one :func:`scan_export` gives over all the parts at once.
+
+    Raises:
+        ValueError: No partial aggregate.
+    """
+    if not partials:
+        raise ValueError("merge_scans needs at least one partial aggregate")
+    con.execute(f"DROP TABLE IF EXISTS {PARTS}")
+    table = pa.concat_tables(partials, promote_options="permissive")
+    con.register("billing_parts_arrow", table)
+    try:
+        con.execute(f"CREATE TEMP TABLE {PARTS} AS SELECT * FROM billing_parts_arrow")
+    finally:
+        con.unregister("billing_parts_arrow")
+    return _finish(con, PARTS, spec)
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    export: ExportFiles,
+    schemas: Sequence[FileSchema],
+    spec: ScanSpec,
+    progress: bool,
+) -> None:
+    """Scan the parts into :data:`AGG` (one streaming query per batch), checked, and its view :data:`NORM`."""
     _check_columns(schemas, spec)
     first = Columns(schemas[0].columns)
     used = [c for c in (_first_column(spec.fmt.start, first), _first_column(spec.fmt.end, first)) if c]
@@ -218,23 +324,44 @@ def scan_export(
     bar = tqdm(total=len(schemas), unit="file", desc="scan", disable=not progress, leave=False)
     try:
         for index, batch in enumerate(batches):
-            query, measure = _batch_query(batch, export.kind, spec, index)
-            measures.append(measure)
-            try:
-                con.execute(query)
-            except (duckdb.BinderException, duckdb.ParserException):
-                raise  # a bug in the query, not in the data
-            except duckdb.Error as exc:
-                names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
-                raise DataError(
-                    f"{names}: cannot be read ({str(exc).splitlines()[0]}). "
-                    "Fix: re-download these parts, or move them out of the input folder."
-                ) from exc
+            measures.append(_scan_batch(con, batch, export.kind, spec, index))
             bar.update(len(batch))
     finally:
         bar.close()
     explain_errors(con, NORM, export, schemas, spec)
     _check_needs(con, batches, measures, spec)
+
+
+def _scan_batch(
+    con: duckdb.DuckDBPyConnection, batch: list[FileSchema], kind: str, spec: ScanSpec, index: int
+) -> MeasureSQL:
+    cols = Columns(batch[0].columns)
+    pico = float_money(cols, measure_sql(spec.fmt, spec.measure, cols, "NULL").columns)
+    while True:
+        query, measure = _batch_query(con, batch, kind, spec, index, pico)
+        try:
+            con.execute(query)
+            return measure
+        except (duckdb.BinderException, duckdb.ParserException):
+            raise  # a bug in the query, not in the data
+        except (duckdb.ConversionException, duckdb.OutOfRangeException):
+            if not pico:
+                raise _unreadable(batch) from None
+            pico = False  # a line item beyond 9.2 million (or not a number): read the batch as decimals
+        except duckdb.Error as exc:
+            raise _unreadable(batch, exc) from exc
+
+
+def _unreadable(batch: list[FileSchema], exc: Exception | None = None) -> DataError:
+    names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
+    why = f" ({str(exc).splitlines()[0]})" if exc else ""
+    return DataError(
+        f"{names}: cannot be read{why}. Fix: re-download these parts, or move them out of the input folder."
+    )
+
+
+def _finish(con: duckdb.DuckDBPyConnection, source: str, spec: ScanSpec) -> ScanResult:
+    """Series ids (:data:`KEYS`) and the aggregate by series (:data:`RESULT`) from a checked aggregate."""
     keys = [f"d{i}" for i in range(len(spec.dims))]
     # Series ids in the order of their dimension values; the result then carries only numbers and codes.
     order = ", ".join(f"{k} NULLS FIRST" for k in keys) or "1"
@@ -242,7 +369,7 @@ def scan_export(
     con.execute(
         f"""CREATE TEMP TABLE {KEYS} AS SELECT (row_number() OVER (ORDER BY {order}) - 1) AS sid{
             "".join(", " + k for k in keys)
-        } FROM (SELECT DISTINCT {", ".join(keys) or "1 AS one"} FROM {NORM})"""
+        } FROM (SELECT DISTINCT {", ".join(keys) or "1 AS one"} FROM {source})"""
     )
     join = " AND ".join(f"a.{k} IS NOT DISTINCT FROM k.{k}" for k in keys) or "TRUE"
     con.execute(f"DROP TABLE IF EXISTS {RESULT}")
@@ -250,11 +377,12 @@ def scan_export(
         f"""CREATE TEMP TABLE {RESULT} AS
         SELECT k.sid, a.charge_type, a.currency, a.b0, a.b1, CAST(sum(a.n) AS BIGINT) AS n,
                CAST(sum(a.cost) AS {MONEY}) AS cost, max(a.max_end) AS max_end
-        FROM {NORM} a JOIN {KEYS} k ON {join} GROUP BY ALL"""
+        FROM {source} a JOIN {KEYS} k ON {join} GROUP BY ALL"""
     )
     rows = con.execute(f"SELECT COALESCE(sum(n), 0) FROM {RESULT}").fetchall()[0]
     described = {d: " or ".join(source_label(s) for s in spec.fmt.dimension_sources(d)) for d in spec.dims}
-    return ScanResult(RESULT, KEYS, int(rows[0]) if rows else 0, measures[0].label, described)
+    label = measure_sql(spec.fmt, spec.measure, Columns({}), "NULL").label
+    return ScanResult(RESULT, KEYS, int(rows[0]) if rows else 0, label, described)
 
 
 def _check_needs(
