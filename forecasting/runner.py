@@ -1,7 +1,13 @@
-"""Fit and predict one model over many series: in chunks, optionally in worker processes, with progress."""
+"""Fit and predict one model over many series: in chunks, optionally in worker processes, with progress.
+
+Chunks run in this process, in a shared pool of worker processes, or on any ``concurrent.futures``
+executor given to :func:`use_executor` (a Dask cluster's, for ``forecast run --engine dask``).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import logging
 import math
@@ -11,7 +17,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +28,7 @@ from tqdm.auto import tqdm
 from forecasting.errors import DataWarning
 from forecasting.models.base import ForecastModel
 
-__all__ = ["Task", "Result", "Runner", "is_global", "auto_jobs", "CHUNK_SIZE"]
+__all__ = ["Task", "Result", "Runner", "is_global", "auto_jobs", "use_executor", "run_task", "CHUNK_SIZE"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +137,39 @@ def _shared_pool(n_jobs: int) -> ProcessPoolExecutor:
     return _POOLS[n_jobs]
 
 
+@dataclass(frozen=True)
+class _Remote:
+    executor: Executor
+    chunk_size: int
+
+
+_REMOTE: contextvars.ContextVar[_Remote | None] = contextvars.ContextVar("forecasting_executor", default=None)
+
+
+@contextlib.contextmanager
+def use_executor(executor: Executor, chunk_size: int = CHUNK_SIZE) -> Iterator[None]:
+    """Run the per-series models of every :class:`Runner` made in the block on ``executor``.
+
+    The series go out in chunks of ``chunk_size``; global models (LightGBM) still fit once, here. This is
+    how a :class:`~forecasting.forecaster.Forecaster` runs on a Dask cluster::
+
+        with use_executor(client.get_executor(pure=False)):
+            Forecaster(...).fit(df, h=28).predict(28)
+
+    Args:
+        executor: Any ``concurrent.futures.Executor``; its tasks are :func:`run_task` calls, pure
+            functions of their arguments, so an executor may run one again (Dask does when a worker dies).
+        chunk_size: Series per task.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive number of series; got {chunk_size!r}")
+    token = _REMOTE.set(_Remote(executor, int(chunk_size)))
+    try:
+        yield
+    finally:
+        _REMOTE.reset(token)
+
+
 def chunk_frame(df: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
     """Split a frame sorted by ``unique_id`` into frames of at most ``size`` whole series."""
     codes, _ = pd.factorize(df["unique_id"])
@@ -145,13 +184,27 @@ class Runner:
     """Runs tasks in order, in this process or in a pool of worker processes, with one progress bar.
 
     Args:
-        n_jobs: Worker processes for per-series models; 1 runs everything here.
+        n_jobs: Worker processes for per-series models; 1 runs everything here. Not used when an
+            executor is set.
         show_progress: Show a tqdm bar (counted in series) for each call of :meth:`run`.
+        executor: Run per-series chunks on this executor instead; defaults to the one set by
+            :func:`use_executor`, if any.
+        chunk_size: Series per task on the executor (default: that of :func:`use_executor`, else
+            ``CHUNK_SIZE``).
     """
 
-    def __init__(self, n_jobs: int = 1, show_progress: bool = False) -> None:
+    def __init__(
+        self,
+        n_jobs: int = 1,
+        show_progress: bool = False,
+        executor: Executor | None = None,
+        chunk_size: int | None = None,
+    ) -> None:
         self.n_jobs = n_jobs
         self.show_progress = show_progress
+        remote = _REMOTE.get()
+        self.executor = executor if executor is not None else remote.executor if remote else None
+        self.chunk_size = chunk_size or (remote.chunk_size if remote else CHUNK_SIZE)
 
     def run(
         self, name: str, model: ForecastModel, df: pd.DataFrame, h: int, settings: dict[str, Any]
@@ -172,15 +225,22 @@ class Runner:
         start = time.perf_counter()
         n_series = int(df["unique_id"].nunique())
         local = not is_global(model)
-        size = (
-            max(1, min(CHUNK_SIZE, math.ceil(n_series / max(self.n_jobs, 1)))) if local else max(n_series, 1)
-        )
+        if not local:
+            size = max(n_series, 1)
+        elif self.executor is not None:
+            size = self.chunk_size
+        else:
+            size = max(1, min(CHUNK_SIZE, math.ceil(n_series / max(self.n_jobs, 1))))
         tasks = [Task(name, model, part, h, **settings) for part in chunk_frame(df, size)]
         bar = tqdm(total=n_series, desc=name, unit="series", disable=not self.show_progress, leave=False)
         results: list[Result] = []
         try:
-            if local and self.n_jobs > 1 and len(tasks) > 1:
+            pool: Executor | None = None
+            if local and self.executor is not None:
+                pool = self.executor
+            elif local and self.n_jobs > 1 and len(tasks) > 1:
                 pool = _shared_pool(self.n_jobs)
+            if pool is not None:
                 futures: list[Future[Result]] = [pool.submit(run_task, t) for t in tasks]
                 for task, fut in zip(tasks, futures, strict=True):
                     results.append(fut.result())

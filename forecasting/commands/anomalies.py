@@ -26,7 +26,6 @@ def add_parser(subparsers: Any) -> None:
     )
     add_series_input_arguments(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="flagged periods (.parquet or .csv)")
-    p.add_argument("--freq", default="D", help="series frequency: D, W, MS, QS, H (default: D)")
     p.add_argument(
         "--season-length", type=int, default=None, help="periods per season (default: 7 for D, ...)"
     )
@@ -40,7 +39,6 @@ def add_parser(subparsers: Any) -> None:
         "--min-deviation", type=float, default=0.05, help="never flag within this fraction of the forecast"
     )
     p.add_argument("--since", metavar="DATE", help="report only periods from this date on")
-    p.add_argument("--currency", default=None, help="the billing currency to read and show")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     p.set_defaults(func=run)
 

@@ -35,15 +35,20 @@ examples:
   forecast prepare cur2/ -o s.parquet --dims account,tag:team --exclude-charges 'SavingsPlan*,RIFee'"""
 
 
-def add_prepare_arguments(parser: argparse.ArgumentParser) -> None:
+FREQ_HELP = "period: D daily (default), H hourly, W weekly (Monday), M monthly"
+CURRENCY_HELP = "billing currency to read when the export has several (mixing them is an error)"
+
+
+def add_prepare_arguments(
+    parser: argparse.ArgumentParser, *, freq_help: str = FREQ_HELP, currency_help: str = CURRENCY_HELP
+) -> None:
     """Add every prepare option except INPUT and -o (shared with ``forecast run`` on raw exports).
 
-    A command that embeds these options may define ``--freq`` or ``--currency`` itself, with the same
-    meaning (the series frequency, the one currency to read); its definition then takes precedence.
+    Args:
+        parser: The command's parser.
+        freq_help: Help of ``--freq``, for a command where it also means more (a series file's frequency).
+        currency_help: Help of ``--currency``, likewise.
     """
-    # The later definition wins instead of failing (see the docstring); argparse keeps the handler per group.
-    for container in (parser, *parser._action_groups):
-        container.conflict_handler = "resolve"
     g = parser.add_argument_group("billing export options")
     # fmt: off
     g.add_argument("--format", default="auto", choices=["auto", *FORMATS],
@@ -59,8 +64,7 @@ def add_prepare_arguments(parser: argparse.ArgumentParser) -> None:
     measures = "; ".join(f"{k}: {v}" for k, v in MEASURES.items())
     g.add_argument("--measure", default="unblended", choices=list(MEASURES),
                    help=f"cost to add up (default: unblended). {measures}")  # fmt: skip
-    g.add_argument("--freq", default="D",
-                   help="period: D daily (default), H hourly, W weekly (Monday), M monthly")  # fmt: skip
+    g.add_argument("--freq", default="D", help=freq_help)
     g.add_argument(
         "--charges",
         default="usage",
@@ -83,11 +87,7 @@ def add_prepare_arguments(parser: argparse.ArgumentParser) -> None:
         default="UTC",
         help="time zone of the periods (default UTC, as AWS bills); e.g. America/New_York",
     )
-    g.add_argument(
-        "--currency",
-        default=None,
-        help="billing currency to read when the export has several (mixing them is an error)",
-    )
+    g.add_argument("--currency", default=None, help=currency_help)
     # fmt: on
     g.add_argument(
         "--spread",

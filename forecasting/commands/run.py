@@ -8,16 +8,18 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from costrec.engine import add_engine_arguments, engine_client
 from forecasting.automl import SELECT_MODES
 from forecasting.commands.prepare import add_prepare_arguments, is_billing_export, prepare_from_args
 from forecasting.errors import DataError
 from forecasting.export import check_output_folder, write_run
 from forecasting.forecaster import DEFAULT_MODELS, Forecaster
 from forecasting.models import MODELS
+from forecasting.runner import use_executor
 
 __all__ = [
     "add_parser",
@@ -29,7 +31,13 @@ __all__ = [
     "default_season",
 ]
 
+if TYPE_CHECKING:
+    from distributed import Client
+
 log = logging.getLogger(__name__)
+
+# What the workers of a local Dask cluster import once, before their first task.
+WORKER_MODULES = ("forecasting.runner", "forecasting.models")
 
 # Periods per season by frequency when --season-length is not given.
 _SEASONS = {"D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4, "h": 24, "H": 24}
@@ -70,11 +78,20 @@ def _models(text: str) -> list[str]:
 
 
 def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
-    """INPUT and the flags of ``forecast prepare`` (used when INPUT is a raw billing export)."""
+    """INPUT and the flags of ``forecast prepare`` (used when INPUT is a raw billing export).
+
+    ``--freq`` and ``--currency`` serve both kinds of INPUT: the frequency of a series file or the period
+    of a prepared export; the currency read from an export, and the one shown.
+    """
     parser.add_argument(
         "input", metavar="INPUT", help="series file (Parquet/CSV: unique_id, ds, y) or billing export"
     )
-    add_prepare_arguments(parser)
+    add_prepare_arguments(
+        parser,
+        freq_help="frequency of the series in INPUT: D, W, MS, QS, H (default: D); for a billing export, "
+        "the period to add costs up by: D, H, W (Monday) or M",
+        currency_help="the billing currency to read and show (default: the data's, else USD)",
+    )
 
 
 def add_parser(subparsers: Any) -> None:
@@ -92,7 +109,6 @@ def add_parser(subparsers: Any) -> None:
         "--horizon", type=int, required=True, metavar="H", help="periods to forecast (<= 1/3 of history)"
     )
     p.add_argument("--quantiles", default="0.1,0.5,0.9", help="quantile levels (default: 0.1,0.5,0.9)")
-    p.add_argument("--freq", default="D", help="series frequency: D, W, MS, QS, H (default: D)")
     p.add_argument(
         "--season-length", type=int, default=None, help="periods per season (default: 7 for D, ...)"
     )
@@ -113,12 +129,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--csv", action="store_true", help="also write every table as CSV")
     p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")
     p.add_argument(
-        "--currency",
+        "--jobs",
+        type=int,
         default=None,
-        help="the billing currency to read and show (default: the data's, else USD)",
+        help="worker processes of the local engine (default: by number of series)",
     )
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: by number of series)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or report")
+    add_engine_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -190,8 +207,17 @@ def run(args: argparse.Namespace) -> int:
     """Run ``forecast run`` and return the exit status."""
     start = time.perf_counter()
     out = check_output_folder(args.output)
+    with engine_client(args, DataError, preload=WORKER_MODULES) as client:
+        if client is None:
+            return _run(args, out, client, start)
+        with use_executor(client.get_executor(pure=False)):
+            return _run(args, out, client, start)
+
+
+def _run(args: argparse.Namespace, out: Path, client: Client | None, start: float) -> int:
     series = load_series(args.input, args)
     info = series.info
+    info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"
     show = not args.quiet and sys.stderr.isatty()
     fc = Forecaster(
         models=_models(args.models),

@@ -48,10 +48,12 @@ def test_cli_reports_errors_and_keeps_the_previous_output(tmp_path: Path, cur_cs
 
 
 def test_embedding_commands_share_the_options(sample_bills_dir: Path) -> None:
-    """``forecast run`` adds these options to its own parser and may define --freq/--currency itself."""
+    """``forecast run`` adds these options to its own parser, with its own help for --freq/--currency."""
     parser = argparse.ArgumentParser()
-    add_prepare_arguments(parser)
-    parser.add_argument("--freq", default="D", help="the embedding command's own definition")
+    add_prepare_arguments(parser, freq_help="the embedding command's own help")
+    assert "the embedding command's own help" in parser.format_help()
+    with pytest.raises(argparse.ArgumentError, match="conflicting"):
+        parser.add_argument("--freq")  # each flag is defined once
     args = parser.parse_args(["--dims", "account", "--measure", "amortized", "--freq", "M", "--no-progress"])
     result = prepare_from_args(sample_bills_dir / "focus.csv.gz", args)
     assert result.freq == "MS"
