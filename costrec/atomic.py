@@ -1,14 +1,29 @@
 """Atomic outputs: write to a temporary sibling, fsync, then rename over the target.
 
 A reader never sees a half-written file, and a run that fails (or is killed) leaves the previous
-output in place. Folders are swapped as a whole, so a model directory is either the old one or the new one.
+output in place. Folders are swapped as a whole, so a model directory is either the old one or the new one:
+on Linux with one ``renameat2(RENAME_EXCHANGE)`` call, elsewhere by two renames (a crash between them
+leaves the old folder under a ``.tmp-old-`` name, which the next write of that folder puts back).
+
+Temporary siblings start with ``.tmp-``: hidden files that the readers skip. A write that fails for lack
+of space or permission raises :class:`OutputError` (an ``OSError``) that names the target and the fix.
+
+Kill points, for crash tests only: with ``COSTREC_TEST_KILL_AT=n`` in the environment the process sends
+itself ``SIGKILL`` at the n-th commit point it reaches. Commit points are counted from 1 in the order a
+process reaches them: a file's temporary copy is written and fsynced, just before its rename (one per
+:func:`atomic_file`); a folder's temporary copy is complete, just before the swap (one per
+:func:`atomic_dir`); and, when the swap takes two renames, between them (one more). Unset (always, outside
+tests) it costs one dictionary lookup per write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -16,10 +31,66 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["atomic_file", "atomic_dir", "write_frame", "write_text"]
+__all__ = ["OutputError", "atomic_file", "atomic_dir", "write_frame", "write_text", "KILL_ENV"]
 
 # Temporary siblings carry this prefix so that readers and globbing code can skip them.
 TMP_PREFIX = ".tmp-"
+KILL_ENV = "COSTREC_TEST_KILL_AT"
+_commit_points = 0
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+class OutputError(OSError):
+    """Writing an output failed (disk full, read-only folder, ...); the previous output is unchanged."""
+
+
+def _kill_point() -> None:
+    """Count a commit point; SIGKILL this process at the one named by ``COSTREC_TEST_KILL_AT``."""
+    global _commit_points
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted:
+        return
+    _commit_points += 1
+    if _commit_points == int(wanted):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _clear_error(exc: OSError, target: Path) -> OutputError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free disk space (or write elsewhere) and run again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"make {str(target.parent)!r} writable (or write elsewhere) and run again"
+    else:
+        fix = "check the output path and run again"
+    reason = exc.strerror or str(exc)
+    return OutputError(
+        exc.errno or 0, f"cannot write {str(target)!r}: {reason}; {fix}. Earlier outputs there are unchanged"
+    )
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2``); ``False`` where that is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False  # the file system cannot exchange; the caller falls back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _restore_old(target: Path) -> None:
+    """Put back the old folder a crash between the two renames of a swap left under its aside name."""
+    if target.exists():
+        return
+    aside = sorted(target.parent.glob(f"{TMP_PREFIX}old-{target.name}.*"), key=lambda p: p.stat().st_mtime)
+    if aside:
+        os.replace(aside[-1], target)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -51,19 +122,25 @@ def atomic_file(target: str | os.PathLike[str]) -> Iterator[Path]:
         'hello'
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise _clear_error(exc, target) from exc
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        _kill_point()
         os.replace(tmp, target)
         _fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _clear_error(exc, target) from exc
         raise
 
 
@@ -81,22 +158,35 @@ def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
         The temporary folder to fill.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _restore_old(target)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise _clear_error(exc, target) from exc
     try:
         yield tmp
         for root, _dirs, files in os.walk(tmp):
             for f in files:
                 with open(os.path.join(root, f), "rb") as fh:
                     os.fsync(fh.fileno())
+        _kill_point()
+        if target.exists() and _exchange(tmp, target):
+            # tmp now holds the old folder.
+            _fsync_dir(target.parent)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         old = target.parent / f"{TMP_PREFIX}old-{target.name}.{uuid.uuid4().hex[:8]}"
         if target.exists():
             os.replace(target, old)
+            _kill_point()
         os.replace(tmp, target)
         _fsync_dir(target.parent)
         shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _clear_error(exc, target) from exc
         raise
 
 

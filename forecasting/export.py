@@ -8,6 +8,7 @@ Layout of ``OUT/`` (Parquet always, the same tables as CSV next to them with ``c
     accuracy-metric-values/<model>.parquet   per series and window, plus one dataset row per model
     summary.json                   settings, leaderboard, choices, timings, versions
     plots/NN-<series>.png          fan charts of the most expensive series
+    manifest.json                  SHA-256 and size of every other file, checked by ``forecast lookup``
 
 The whole folder is built next to ``OUT`` and swapped in at the end, so a run that fails (or is killed)
 leaves the previous ``OUT`` exactly as it was.
@@ -15,6 +16,7 @@ leaves the previous ``OUT`` exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from costrec.atomic import atomic_dir
+from costrec.atomic import OutputError, atomic_dir
 from forecasting.errors import DataError
 from forecasting.plots import save_top_fan_charts
 
@@ -36,9 +38,21 @@ if TYPE_CHECKING:
     # Only for annotations: lookups read run folders without loading the models.
     from forecasting.forecaster import Forecaster
 
-__all__ = ["SUMMARY", "write_run", "accuracy_table", "to_json", "check_output_folder", "library_versions"]
+__all__ = [
+    "SUMMARY",
+    "MANIFEST",
+    "write_run",
+    "file_manifest",
+    "check_manifest",
+    "accuracy_table",
+    "to_json",
+    "check_output_folder",
+    "library_versions",
+]
 
 SUMMARY = "summary.json"
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "costrec.forecast.run"
 _LIBRARIES = (
     "costrec",
     "pandas",
@@ -69,6 +83,70 @@ def check_output_folder(out: str | os.PathLike[str]) -> Path:
             "the run replaces the folder as a whole, so pass a new or empty folder"
         )
     return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """SHA-256 and size of every file under ``folder`` except the manifest itself.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp()); _ = (d / "a.txt").write_text("abc")
+        >>> file_manifest(d)["files"]["a.txt"]["sha256"][:12], file_manifest(d)["files"]["a.txt"]["bytes"]
+        ('ba7816bf8f01', 3)
+    """
+    root = Path(folder)
+    files = {
+        p.relative_to(root).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).as_posix() != MANIFEST
+    }
+    return {"format": MANIFEST_FORMAT, "algorithm": "sha256", "files": files}
+
+
+def check_manifest(folder: str | os.PathLike[str], names: tuple[str, ...] | None = None) -> None:
+    """Check files of a run folder against its ``manifest.json`` (all of them, or only ``names``).
+
+    Raises:
+        DataError: No or unreadable manifest, or a checked file missing, resized or changed since the run
+            wrote it; the message names the files and the fix.
+    """
+    root = Path(folder)
+    path = root / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        recorded = manifest["files"]
+        if manifest.get("format") != MANIFEST_FORMAT or not isinstance(recorded, dict):
+            raise ValueError(f"format {manifest.get('format')!r}")
+    except FileNotFoundError as exc:
+        raise DataError(
+            f"{str(root)!r} has no {MANIFEST} (written by `forecast run` since output hashes were added), so "
+            "its files cannot be checked; run `forecast run` again to write this folder"
+        ) from exc
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise DataError(
+            f"{str(path)!r} is damaged ({exc}); run `forecast run` again to write this folder"
+        ) from exc
+    changed, missing = [], []
+    for name in names if names is not None else tuple(recorded):
+        entry, file = recorded.get(name), root / name
+        if not isinstance(entry, dict) or not file.is_file():
+            missing.append(name)
+        elif file.stat().st_size != entry.get("bytes") or _sha256(file) != entry.get("sha256"):
+            changed.append(name)
+    if changed or missing:
+        raise DataError(
+            f"{str(root)!r} was modified after `forecast run` wrote it (changed: {changed}, missing or not "
+            f"in {MANIFEST}: {missing}); its numbers cannot be trusted. Run `forecast run` again, or restore "
+            "the folder from a backup"
+        )
 
 
 def library_versions() -> dict[str, str]:
@@ -214,6 +292,23 @@ def write_run(
         The output folder.
     """
     out = check_output_folder(out)
+    try:
+        _write_folder(out, forecaster, forecasts, csv, n_plots, currency, extra)
+    except OSError as exc:  # OutputError from costrec.atomic names the cause and the fix already
+        detail = str(exc) if isinstance(exc, OutputError) else f"cannot write {str(out)!r}: {exc}"
+        raise DataError(f"{detail} (the run itself finished; nothing was written)") from exc
+    return out
+
+
+def _write_folder(
+    out: Path,
+    forecaster: Forecaster,
+    forecasts: pd.DataFrame,
+    csv: bool,
+    n_plots: int,
+    currency: str,
+    extra: Mapping[str, Any] | None,
+) -> None:
     dims = forecaster.dims_
     with atomic_dir(out) as tmp:
         written = _write(_with_dims(forecasts, dims), tmp / "forecasts.parquet", csv)
@@ -233,5 +328,7 @@ def write_run(
         # The currency is recorded so that lookups label their tables and charts with it.
         summary = _summary(forecaster, forecasts, {"currency": currency, **(extra or {})})
         summary["outputs"] = sorted(p.relative_to(tmp).as_posix() for p in written) + [SUMMARY]
+        summary["outputs"].append(MANIFEST)
         (tmp / SUMMARY).write_text(json.dumps(to_json(summary), indent=2) + "\n", encoding="utf-8")
-    return out
+        # Last, over everything else: a lookup trusts only files whose hash matches.
+        (tmp / MANIFEST).write_text(json.dumps(file_manifest(tmp), indent=1) + "\n", encoding="utf-8")

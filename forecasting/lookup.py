@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from forecasting.errors import DataError
-from forecasting.export import SUMMARY
+from forecasting.export import SUMMARY, check_manifest
 from forecasting.plots import fan_chart, fan_chart_grid
 
 __all__ = ["Run", "load_run", "match_series", "lookup", "lookup_chart", "SERVICE_COLUMNS", "ACCOUNT_COLUMNS"]
@@ -59,8 +59,12 @@ class Run:
 def load_run(out: str | os.PathLike[str]) -> Run:
     """Read ``forecasts.parquet``, ``history.parquet`` and ``summary.json`` from a run folder.
 
+    The three files are checked against the SHA-256 hashes of the run's ``manifest.json`` first, so a
+    folder edited, damaged or half-copied after the run is refused rather than read.
+
     Raises:
-        DataError: If the folder is not the output of ``forecast run``.
+        DataError: If the folder is not the output of ``forecast run``, or its files do not match their
+            recorded hashes.
     """
     folder = Path(out)
     missing = [n for n in ("forecasts.parquet", "history.parquet", SUMMARY) if not (folder / n).is_file()]
@@ -69,6 +73,7 @@ def load_run(out: str | os.PathLike[str]) -> Run:
             f"{str(folder)!r} is not a forecast run folder (missing {missing}); "
             "pass the -o folder of `forecast run`"
         )
+    check_manifest(folder, ("forecasts.parquet", "history.parquet", SUMMARY))
     summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
     forecasts = pd.read_parquet(folder / "forecasts.parquet")
     history = pd.read_parquet(folder / "history.parquet")

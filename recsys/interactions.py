@@ -126,15 +126,26 @@ def parse_timestamps(values: pd.Series, where: str) -> pd.Series:
     Raises:
         DataError: Naming the column, a few bad values and their rows, when any value does not parse.
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values, utc=True)
-    else:
-        numeric = pd.to_numeric(values, errors="coerce")
-        if values.notna().any() and numeric.notna().sum() == values.notna().sum():
-            big = numeric.abs().max() > _EPOCH_MS_THRESHOLD
-            parsed = pd.to_datetime(numeric, unit="ms" if big else "s", utc=True)
+    try:
+        if pd.api.types.is_datetime64_any_dtype(values):
+            parsed = pd.to_datetime(values, utc=True)
         else:
-            parsed = to_utc(values)
+            numeric = pd.to_numeric(values, errors="coerce")
+            if values.notna().any() and numeric.notna().sum() == values.notna().sum():
+                big = numeric.abs().max() > _EPOCH_MS_THRESHOLD
+                parsed = pd.to_datetime(numeric, unit="ms" if big else "s", utc=True)
+            else:
+                parsed = to_utc(values)
+        # Nanosecond datetimes end in 2262: the conversion below is where far-off dates overflow.
+        parsed = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+    except (ValueError, OverflowError, TypeError) as exc:  # OutOfBoundsDatetime is a ValueError
+        sample = values.dropna()
+        example = f" (e.g. {sample.iloc[0]!r})" if len(sample) else ""
+        msg = (
+            f"{where}: timestamps out of range{example}: {str(exc).splitlines()[0]}. Use ISO 8601 dates "
+            "between 1677 and 2262 or epoch seconds/milliseconds, or point --time-col at the right column."
+        )
+        raise DataError(msg) from exc
     bad = parsed.isna() & values.notna() | values.isna()
     if bad.any():
         rows = np.flatnonzero(bad.to_numpy())[:3]
@@ -144,7 +155,7 @@ def parse_timestamps(values: pd.Series, where: str) -> pd.Series:
             "(2024-03-01 12:00:00) or epoch seconds, or point --time-col at the right column."
         )
         raise DataError(msg)
-    return parsed.dt.tz_convert(None).astype("datetime64[ns]")
+    return parsed
 
 
 def _event_weights(events: pd.Series, weights: Mapping[str, float], where: str) -> np.ndarray:

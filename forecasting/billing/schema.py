@@ -109,6 +109,13 @@ def _describe(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> dict[str
         else f"read_csv({sql_str(str(path))}, {csv_options()}, hive_partitioning = true)"
     )
     rows = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    if kind == "parquet":
+        # The scan reads footer statistics (min/max per row group); a damaged footer can describe fine
+        # yet hold statistics that are not valid text. Reading them here names the file, before any scan.
+        con.execute(
+            "SELECT count(*), min(stats_min_value), max(stats_max_value) FROM parquet_metadata(?)",
+            [str(path)],
+        ).fetchall()
     return {str(r[0]): str(r[1]) for r in rows}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -72,3 +74,16 @@ def test_cli_prints_the_table_and_writes_a_chart(run_folder, tmp_path, capsys):
 def test_cli_reports_a_bad_filter_with_exit_status_2(run_folder, capsys):
     assert main(["lookup", str(run_folder), "--account", "999"]) == 2
     assert "no series matches account '999'" in capsys.readouterr().err
+
+
+def test_a_tampered_run_folder_is_refused(run_folder, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run_folder, copy)
+    load_run(copy)  # intact: the hashes match
+    forecasts = pd.read_parquet(copy / "forecasts.parquet")
+    forecasts.assign(p50=forecasts["p50"] * 2).to_parquet(copy / "forecasts.parquet", index=False)
+    with pytest.raises(DataError, match=r"modified after `forecast run`.*forecasts\.parquet"):
+        load_run(copy)
+    (copy / "manifest.json").unlink()
+    with pytest.raises(DataError, match="no manifest.json"):
+        load_run(copy)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 # Text a user's file may hold: ASCII, accents, CJK, emoji, separators, quotes and control characters.
@@ -88,10 +89,16 @@ def damaged(draw: st.DrawFn, data: bytes) -> bytes:
     return b""
 
 
+def share(fraction: float) -> settings:
+    """Settings running ``fraction`` of the profile's examples: for properties whose examples are slow
+    (a DuckDB scan each), so a reader's tests together run about the profile's count."""
+    return settings(max_examples=max(5, int(settings.default.max_examples * fraction)))
+
+
 @pytest.fixture(scope="session")
 def fz() -> SimpleNamespace:
     """The strategies and checks above (test modules cannot import each other or this file)."""
     return SimpleNamespace(
         TEXT=TEXT, IDS=IDS, FLOATS=FLOATS, CELLS=CELLS, damaged=damaged, check_reader=check_reader,
-        to_bytes=to_bytes, failure_text=failure_text,
+        to_bytes=to_bytes, failure_text=failure_text, share=share,
     )  # fmt: skip
