@@ -23,8 +23,8 @@ def add_parser(subparsers: Any) -> None:
         description="`annotate MODEL_DIR [MODEL_DIR ...] --users N -o FILE` writes each sampled user's "
         "profile, recent history and top-k per model with an empty `correct` column; "
         "`annotate --score FILE` reads the filled file and reports expert precision per model. "
-        "With --blind the sheet hides the models: each user's picks are pooled, shuffled and keyed, and the "
-        "key goes to FILE.key.csv (read back by --score).",
+        "The sheet hides the models (so the judge is not swayed by a name): each user's picks are pooled, "
+        "shuffled and keyed, and the key goes to FILE.key.csv (read back by --score); --open shows them.",
     )
     parser.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR", help="model directories to compare")
     parser.add_argument("--users", type=int, help="number of users to sample")
@@ -41,10 +41,12 @@ def add_parser(subparsers: Any) -> None:
         help="also list popularity's picks",
     )
     parser.add_argument(
-        "--blind",
-        action="store_true",
-        help="hide which model recommended what; the key is written next to the sheet as NAME.key.EXT",
+        "--open",
+        dest="blind",
+        action="store_false",
+        help="show which model recommended what (default: hidden; the key is written as NAME.key.EXT)",
     )
+    parser.add_argument("--blind", dest="blind", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--score", metavar="FILE", help="score a filled annotation file instead")
     parser.add_argument(
         "--key", metavar="KEY_FILE", help="key of a blinded sheet (default: the NAME.key.EXT next to it)"

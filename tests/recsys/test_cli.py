@@ -82,7 +82,12 @@ def test_evaluate_prints_and_writes_lifts_by_segment(board_dir, tmp_path, capsys
 
 def test_annotate_round_trip(model_dir, tmp_path, capsys) -> None:
     sheet_path = tmp_path / "sheet.csv"
-    assert main(["annotate", str(model_dir), "--users", "4", "--k", "3", "-o", str(sheet_path)]) == 0
+    args = ["annotate", str(model_dir), "--users", "4", "--k", "3", "-o", str(sheet_path)]
+    # Blind by default: no model names in the sheet, a key file beside it.
+    assert main(args) == 0
+    assert "model" not in pd.read_csv(sheet_path).columns
+    assert (tmp_path / "sheet.key.csv").is_file()
+    assert main([*args, "--open"]) == 0
     sheet = pd.read_csv(sheet_path)
     assert sheet["user_id"].nunique() == 4
     assert set(sheet["model"]) == {"hybrid", "popularity"}
