@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from costrec.atomic import write_frame
+from costrec.engine import add_engine_arguments, engine_client
+from recsys.distributed import WORKER_MODULES, recommend_on_cluster
 from recsys.errors import DataError
 from recsys.filters import EXCLUDE, Filters
 from recsys.interactions import read_table
@@ -52,6 +54,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--user-col", help="user id column of --users (default: as in training)")
     parser.add_argument("--item-col", help="item id column of --items (default: as in training)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_engine_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -83,9 +86,22 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         msg = f"--as-of {args.as_of!r} is not a date ({exc}); write e.g. 2024-05-01."
         raise DataError(msg) from exc
-    recs = model.recommend(
-        ids, k=args.k, filters=filters, users=profiles, items=items, show_progress=not args.no_progress
-    )
+    with engine_client(args, DataError, preload=WORKER_MODULES) as client:
+        if client is None:
+            recs = model.recommend(
+                ids,
+                k=args.k,
+                filters=filters,
+                users=profiles,
+                items=items,
+                show_progress=not args.no_progress,
+            )
+        else:
+            # Workers read MODEL_DIR themselves (a shared or copied path) and score user partitions.
+            recs = recommend_on_cluster(
+                client, args.model_dir, ids, k=args.k, filters=filters, users=profiles, items=items,
+                show_progress=not args.no_progress,
+            )  # fmt: skip
     path = write_frame(recs, args.output)
     sources = ", ".join(f"{s} {n}" for s, n in recs["source"].value_counts().items())
     print(f"{recs['user_id'].nunique()} users, {len(recs)} recommendations ({sources}) -> {path}")
