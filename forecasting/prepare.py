@@ -12,7 +12,7 @@ import os
 import time
 import warnings
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -125,6 +125,7 @@ def prepare_series(
     spread: str = "even",
     format: str | None = None,
     progress: bool = False,
+    scanner: Callable[..., ScanResult] = scan_export,
 ) -> PrepareResult:
     """Read a billing export and build reconciled cost series.
 
@@ -145,6 +146,10 @@ def prepare_series(
             them whole in the period of their start.
         format: ``cur_legacy``, ``cur2`` or ``focus`` to skip detection.
         progress: Show a progress bar over the parts.
+        scanner: What aggregates the parts, called as ``scanner(con, export, schemas, spec,
+            progress=progress)`` like :func:`~forecasting.billing.scan.scan_export` (the default). Another
+            engine can scan groups of parts elsewhere with :func:`~forecasting.billing.scan.scan_parts`
+            and combine them in ``con`` with :func:`~forecasting.billing.scan.merge_scans`.
 
     Returns:
         The series and the reconciliation report.
@@ -166,7 +171,7 @@ def prepare_series(
         schemas = read_schemas(con, export)
         fmt = detect_format(schemas, format)
         unit = base_unit_us(freq, tz)
-        scan = scan_export(con, export, schemas, ScanSpec(fmt, dim_names, measure, unit), progress=progress)
+        scan = scanner(con, export, schemas, ScanSpec(fmt, dim_names, measure, unit), progress=progress)
         agg, keys, totals = _fetch(con, scan, dim_names)
         currency_col = next((s.name for s in fmt.currency if isinstance(s, Col)), "")
         chosen, others = _choose_currency(con, export, totals, currency, currency_col)

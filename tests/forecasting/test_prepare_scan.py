@@ -3,6 +3,7 @@ items), currencies read from footer statistics, and partial aggregates merged li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import pytest
 from forecasting import DataError, prepare_series
 from forecasting.billing.detect import detect_format
 from forecasting.billing.files import ExportFiles, find_export_files
-from forecasting.billing.scan import RESULT, ScanSpec, merge_scans, scan_export, scan_parts
-from forecasting.billing.schema import read_schemas
+from forecasting.billing.scan import RESULT, ScanResult, ScanSpec, merge_scans, scan_export, scan_parts
+from forecasting.billing.schema import FileSchema, read_schemas
 
 
 def _items(n: int, seed: int, currency: str | None = "USD") -> pd.DataFrame:
@@ -131,3 +132,34 @@ def test_partial_scans_merge_into_the_scan_of_all_parts(tmp_path: Path) -> None:
     assert abs(total - exact) < Decimal("1e-7")
     with pytest.raises(ValueError, match="at least one"):
         merge_scans(con, [], spec)
+
+
+def _scan_each_file(
+    con: duckdb.DuckDBPyConnection,
+    export: ExportFiles,
+    schemas: Sequence[FileSchema],
+    spec: ScanSpec,
+    *,
+    progress: bool = False,
+) -> ScanResult:
+    """A scanner that aggregates every part in its own connection, as a distributed engine would."""
+    partials = [
+        scan_parts(duckdb.connect(), ExportFiles(export.root, (path,), export.kind, ()), [schema], spec)
+        for path, schema in zip(export.files, schemas, strict=True)
+    ]
+    return merge_scans(con, partials, spec)
+
+
+def test_prepare_with_partial_scans_matches_the_single_scan(sample_bills_dir: Path) -> None:
+    path = sample_bills_dir / "cur2"
+    single = prepare_series(path, dims="service,account", measure="amortized", charges="all")
+    parts = prepare_series(
+        path, dims="service,account", measure="amortized", charges="all", scanner=_scan_each_file
+    )
+    pd.testing.assert_frame_equal(parts.series, single.series)
+    a, b = parts.report.to_dict(), single.report.to_dict()
+    for timing in ("seconds", "rows_per_second"):
+        assert a.pop(timing) > 0
+        b.pop(timing)
+    assert a == b
+    assert len(single.report.files_read) > 1
