@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
 
 from recsys.context import Context
 from recsys.filters import Catalog, excluded_mask, top_k_dense
@@ -64,6 +66,7 @@ class CatalogState:
     catalog: Catalog
     content: ContentState
     item_features: dict[str, np.ndarray]
+    segment_content: list[np.ndarray]
 
 
 class Generators:
@@ -102,10 +105,12 @@ class Generators:
     def feature_names(self) -> list[str]:
         """Ranking feature names, in column order of :attr:`Pool.features`."""
         space = self.content.space_
-        names = ["als_score", "als_rank", "content_score", "content_rank", "content_history"]
+        names = ["als_score", "als_rank", "content_score", "content_rank", "content_relative"]
+        names += ["content_history"]
         names += ["content_text"] if space.text is not None and space.user_text_columns else []
         names += [f"match_{c}" for c in space.shared_columns]
         names += [f"segment_{s.column}_log_users" for s in self.segments]
+        names += [f"segment_{s.column}_content" for s in self.segments]
         names += ["popularity_log_users", "popularity_rank", "item_is_new", "item_age_days", "item_days_left"]
         names += ["user_log_interactions", "user_profile_fields"]
         return names
@@ -115,7 +120,11 @@ class Generators:
         ctx = self.als.context_
         n = len(catalog.items)
         pop_rank = np.full(n, np.nan, dtype=np.float32)
-        pop_rank[catalog.fallback] = np.arange(1, len(catalog.fallback) + 1)
+        # Competition ranks: items with equal counts (all new items among them) share a rank, so the
+        # feature says nothing about their arbitrary row order.
+        counts = catalog.popularity[catalog.fallback]
+        first = np.searchsorted(-counts, -counts, side="left")
+        pop_rank[catalog.fallback] = first + 1
         is_new = np.ones(n, dtype=np.float32)
         is_new[: catalog.n_fit] = ctx.item_counts == 0
         item = {
@@ -125,7 +134,26 @@ class Generators:
             "item_age_days": _days(catalog, ctx.posted_col, since=True),
             "item_days_left": _days(catalog, ctx.expires_col, since=False),
         }
-        return CatalogState(catalog, self.content.prepare(catalog), item)
+        content = self.content.prepare(catalog)
+        return CatalogState(catalog, content, item, self._segment_content(content))
+
+    def _segment_content(self, content: ContentState) -> list[np.ndarray]:
+        """Per segment value, the cosine of every catalog item to the segment's interaction profile.
+
+        The profile of a segment (an occupation, a state) is the mean content vector of the items its
+        users interacted with (log distinct users per item): a mapping from profile values to job text
+        learned from behaviour. It scores new jobs for users of the segment, warm or cold, where the
+        segment's popularity counts are zero and the literal text of the profile may share no words
+        with the posting (an occupation "Cybersecurity Analyst" and a posting "SOC Analyst").
+        """
+        n_fit = content.catalog.n_fit
+        out = []
+        for seg in self.segments:
+            counts = sp.csr_matrix(seg.counts, dtype=np.float32)
+            counts.data = np.log1p(counts.data)
+            profile = normalize(sp.csr_matrix(counts @ content.vectors[:n_fit]), copy=False)
+            out.append(np.asarray((profile @ content.vectors.T).toarray(), dtype=np.float32))
+        return out
 
     def pool(self, state: CatalogState, batch: UserBatch, sizes: PoolSizes) -> Pool:
         """Candidates of every generator for a batch, their union, and the features of each pair."""
@@ -158,12 +186,20 @@ class Generators:
         source = np.argmin(np.where(np.isnan(pair_ranks), np.inf, pair_ranks), axis=0)
         weights = np.array([_FUSION_WEIGHTS[s] for s in SOURCES])[:, None]
         fusion = np.nansum(weights / (_FUSION_OFFSET + pair_ranks), axis=0)
+        # The content score over the user's best eligible one: profiles with many fields reach higher
+        # cosines than sparse ones, so a global threshold on the raw score would favour the former.
+        best = np.max(np.where(ineligible[None, :], -np.inf, content), axis=1)
+        relative = content / np.where(best > 0, best, 1.0)[:, None]
         columns = [als[pu, pi], ranks["als"][pu, pi], content[pu, pi], ranks["content"][pu, pi]]
+        columns += [relative[pu, pi]]
         columns += [parts["history"][pu, pi]]
         if "content_text" in self.feature_names():
             columns.append(parts["text"][pu, pi] if "text" in parts else np.zeros(len(pu), np.float32))
         columns += [parts[f"match_{c}"][pu, pi] for c in self.content.space_.shared_columns]
         columns += [np.log1p(s[pu, pi]) for s in segments]
+        for seg, sims in zip(self.segments, state.segment_content, strict=True):
+            codes = seg.codes(batch.meta)[pu]
+            columns.append(np.where(codes >= 0, sims[np.maximum(codes, 0), pi], np.nan))
         columns += [state.item_features[name][pi] for name in list(state.item_features)]
         columns += [_user_features(self.als.context_, batch, name)[pu] for name in ("log", "fields")]
         features = (

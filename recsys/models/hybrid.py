@@ -36,12 +36,21 @@ _STOPPING_ROUNDS = 20
 # Higher similarity or a better generator rank never lowers the score: this keeps the ranker sensible
 # where validation data is thin. Popularity is left free on purpose: on job boards a posting with no
 # interactions yet is often the freshest and best one, and the ranker must be able to learn that.
-_MONOTONE = {"als_score": 1, "als_rank": -1, "content_score": 1, "content_rank": -1, "content_history": 1}
+_MONOTONE = {
+    "als_score": 1,
+    "als_rank": -1,
+    "content_score": 1,
+    "content_rank": -1,
+    "content_history": 1,
+    "content_relative": 1,
+}
 
 
 def _monotone(feature: str) -> int:
     """+1 where a larger value may only raise the score, -1 where it may only lower it, 0 when free."""
     if feature.startswith("match_") or feature == "content_text":
+        return 1
+    if feature.startswith("segment_") and feature.endswith("_content"):
         return 1
     return _MONOTONE.get(feature, 0)
 
