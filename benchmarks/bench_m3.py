@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = {**score(combined, train, test), "seconds": seconds}
         print(f"{name:16s} {json.dumps(results[name])}", flush=True)
     if args.automl:
-        results.update(run_automl(train, test, args.automl, args.select))
+        results.update(run_automl(train, test, args.automl, args.select, args.processes))
     print()
     print("| model | WQL | MASE | P10-P90 coverage | seconds |")
     print("|---|---|---|---|---|")
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_automl(
-    train: pd.DataFrame, test: pd.DataFrame, models: str, modes: str
+    train: pd.DataFrame, test: pd.DataFrame, models: str, modes: str, processes: int = 2
 ) -> dict[str, dict[str, float]]:
     """Selection by one backtest window (per series and/or per dataset), when the Forecaster exists."""
     try:
@@ -173,7 +173,14 @@ def run_automl(
     out = {}
     for select in [m for m in modes.split(",") if m]:
         start = time.perf_counter()
-        model = Forecaster(models=names, quantiles=QUANTILES, freq=FREQ, season_length=SEASON, select=select)
+        model = Forecaster(
+            models=names,
+            quantiles=QUANTILES,
+            freq=FREQ,
+            season_length=SEASON,
+            select=select,
+            n_jobs=processes,
+        )
         fc = model.fit(train, h=H).predict(H)
         name = f"AutoML ({select}: {','.join(names)})"
         out[name] = {**score(fc, train, test), "seconds": time.perf_counter() - start}

@@ -167,9 +167,9 @@ def check_fitted(model: object, attribute: str = "series_") -> None:
 
 def normal_quantiles(mean: np.ndarray, sd: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
     """Quantiles of independent normals: ``mean + z_q * sd``, shape ``mean.shape + (len(quantiles),)``."""
-    from scipy.stats import norm
+    from scipy.special import ndtri  # the normal quantile function, without scipy.stats' dispatch
 
-    z = norm.ppf(np.asarray(quantiles, dtype=float))
+    z = ndtri(np.asarray(quantiles, dtype=float))
     sd = np.nan_to_num(np.maximum(np.asarray(sd, dtype=float), 0.0))
     return np.asarray(mean, dtype=float)[..., None] + sd[..., None] * z
 

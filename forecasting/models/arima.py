@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 # Module-level imports on purpose: statsmodels installs "always" filters for its warnings on first
 # import, which must not happen inside ``quiet_fit``.
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.stattools import kpss
 
-from forecasting.models._common import (
-    SeriesSet,
-    check_fitted,
-    check_horizon,
-    make_forecast_frame,
-    normal_quantiles,
-    split_series,
-)
-from forecasting.models._fitting import naive_fallback, quiet_fit, seasonality_detected
-from forecasting.quantiles import validate_quantiles
+from forecasting.models._common import check_fitted, normal_quantiles
+from forecasting.models._fitting import FIT_ERRORS, PerSeriesModel, quiet_fit, seasonality_detected
 
 __all__ = ["ARIMA", "differencing_orders", "candidate_orders"]
 
@@ -78,7 +69,7 @@ def candidate_orders(d: int, seasonal_d: int, season_length: int) -> list[tuple[
     return out
 
 
-class ARIMA:
+class ARIMA(PerSeriesModel):
     """Per-series seasonal ARIMA chosen among :func:`candidate_orders` by AICc.
 
     Differencing follows :func:`differencing_orders`; each candidate is fitted by exact maximum
@@ -105,23 +96,14 @@ class ARIMA:
         self.maxiter = maxiter
         self.candidates = candidates
 
-    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
-        """Choose the differencing and orders of each series and fit the best candidate."""
-        self.series_: SeriesSet = split_series(df)
-        self.freq_ = freq
-        self.season_length_ = max(int(season_length), 1)
-        self.results_: list[Any] = []
-        self.orders_: list[str] = []
-        with quiet_fit():
-            for y in self.series_:
-                if self.max_history:
-                    y = y[-self.max_history :]
-                result = self._fit_one(y)
-                self.results_.append(result)
-                self.orders_.append(
-                    "fallback" if result is None else f"{result.model.order}{result.model.seasonal_order}"
-                )
-        return self
+    @property
+    def orders_(self) -> list[str]:
+        """The chosen ``(p, d, q)(P, D, Q, m)`` of each series, ``fallback`` for the naive fallback."""
+        check_fitted(self)
+        return [
+            "fallback" if result is None else f"{result.model.order}{result.model.seasonal_order}"
+            for result in self.states_
+        ]
 
     def _fit_one(self, y: np.ndarray) -> Any:
         if len(y) < MIN_POINTS or np.ptp(y) == 0:
@@ -135,7 +117,7 @@ class ARIMA:
             try:
                 model = SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend, concentrate_scale=True)
                 result = model.fit(disp=False, maxiter=self.maxiter)
-            except (ValueError, np.linalg.LinAlgError, FloatingPointError, IndexError):
+            except FIT_ERRORS:
                 continue
             score = float(result.aicc)
             if (
@@ -146,34 +128,14 @@ class ARIMA:
                 best = (score, result)
         return None if best is None else best[1]
 
-    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
-        """Forecast ``h`` steps after each series' last date."""
-        check_fitted(self)
-        h = check_horizon(h)
-        qs = validate_quantiles(quantiles)
-        n = len(self.series_)
-        mean = np.empty((n, h))
-        band = np.empty((n, h, len(qs)))
-        with quiet_fit():
-            for i, (y, result) in enumerate(zip(self.series_, self.results_, strict=True)):
-                mean[i], band[i] = self._predict_one(y, result, h, qs)
-        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
-
-    @staticmethod
     def _predict_one(
-        y: np.ndarray, result: Any, h: int, qs: Sequence[float]
+        self,
+        y: np.ndarray,  # noqa: ARG002 - the results object holds the history
+        result: Any,
+        h: int,
+        qs: Sequence[float],
     ) -> tuple[np.ndarray, np.ndarray]:
-        if result is None:
-            if np.ptp(y) == 0:
-                return np.full(h, y[-1]), np.full((h, len(qs)), y[-1])
-            return naive_fallback(y, h, qs)
-        try:
-            forecast = result.get_forecast(h)
-            point = np.asarray(forecast.predicted_mean, dtype=float)
-            sd = np.sqrt(np.asarray(forecast.var_pred_mean, dtype=float))
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            return naive_fallback(y, h, qs)
-        band = normal_quantiles(point, sd, qs)
-        if not (np.isfinite(point).all() and np.isfinite(band).all()):
-            return naive_fallback(y, h, qs)
-        return point, band
+        forecast = result.get_forecast(h)
+        point = np.asarray(forecast.predicted_mean, dtype=float)
+        sd = np.sqrt(np.asarray(forecast.var_pred_mean, dtype=float))
+        return point, normal_quantiles(point, sd, qs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,16 +14,8 @@ import pandas as pd
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from forecasting.errors import DataError
-from forecasting.models._common import (
-    SeriesSet,
-    check_fitted,
-    check_horizon,
-    make_forecast_frame,
-    normal_quantiles,
-    split_series,
-)
-from forecasting.models._fitting import aicc, naive_fallback, quiet_fit, seasonality_detected
-from forecasting.quantiles import validate_quantiles
+from forecasting.models._common import check_fitted, normal_quantiles
+from forecasting.models._fitting import FIT_ERRORS, PerSeriesModel, aicc, seasonality_detected
 
 __all__ = ["ETS", "ETSForm", "candidate_forms"]
 
@@ -102,7 +94,7 @@ def candidate_forms(
     return forms
 
 
-class ETS:
+class ETS(PerSeriesModel):
     """Automatic exponential smoothing: per series, the ETS form with the lowest AICc.
 
     Each candidate of :func:`candidate_forms` is fitted by maximum likelihood (statsmodels
@@ -153,33 +145,29 @@ class ETS:
         self.maxiter = maxiter
         self.random_state = random_state
 
-    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
-        """Choose and fit one ETS form per series."""
+    def _check_params(self) -> None:
         if self.search not in ("auto", "fast", "full") or not set(self.trends or ()) <= {"N", "A", "Ad"}:
             raise DataError(
                 f"ets: search must be auto, fast or full and trends a subset of N, A, Ad; "
                 f"got search={self.search!r}, trends={self.trends!r}"
             )
-        self.series_: SeriesSet = split_series(df)
-        self.freq_ = freq
-        self.season_length_ = max(int(season_length), 1)
-        self.results_: list[Any] = []
-        self.forms_: list[str] = []
-        with quiet_fit():
-            for y in self.series_:
-                if self.max_history:
-                    y = y[-self.max_history :]
-                result, form = self._fit_one(y)
-                self.results_.append(result)
-                self.forms_.append(form)
-        return self
 
-    def _fit_one(self, y: np.ndarray) -> tuple[Any, str]:
-        """Fit the candidates on one series; return the best results object (or None) and its name."""
-        if np.ptp(y) == 0:
-            return None, "constant"
-        if len(y) < MIN_POINTS:
-            return None, "naive"
+    @property
+    def forms_(self) -> list[str]:
+        """The chosen form of each series (``MAdM``...), ``constant`` or ``naive`` for the fallbacks."""
+        check_fitted(self)
+        keep = self.max_history
+        return [
+            ("constant" if np.ptp(y[-keep:] if keep else y) == 0 else "naive")
+            if result is None
+            else result.model.short_name
+            for y, result in zip(self.series_, self.states_, strict=True)
+        ]
+
+    def _fit_one(self, y: np.ndarray) -> Any:
+        """Fit the candidates on one series; return the best results object, or None for the fallback."""
+        if np.ptp(y) == 0 or len(y) < MIN_POINTS:
+            return None
         # The heuristic initialisation needs ten points; below that the initial states are estimated.
         init = "estimated" if len(y) < max(self.estimate_below, 10) else "heuristic"
         endog = pd.Series(y)
@@ -197,7 +185,7 @@ class ETS:
                 )
                 params = model.fit(disp=False, maxiter=self.maxiter, return_params=True)
                 loglike = float(model.loglike(params))
-            except (ValueError, np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError):
+            except FIT_ERRORS:
                 continue
             n_states = 1 + (form.trend is not None) + (self.season_length_ - 1 if form.seasonal else 0)
             k = len(params) + 1 + (n_states if init == "heuristic" else 0)
@@ -205,49 +193,31 @@ class ETS:
             if np.all(np.isfinite(params)) and (best is None or score < best[0]):
                 best = (score, model, params)
         if best is None:
-            return None, "naive"
+            return None
         _, model, params = best
         try:
-            result = model.smooth(params)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            return None, "naive"
-        return result, result.model.short_name
+            return model.smooth(params)
+        except FIT_ERRORS:
+            return None
 
     def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
-        """Forecast ``h`` steps after each series' last date."""
-        check_fitted(self)
-        h = check_horizon(h)
-        qs = validate_quantiles(quantiles)
-        n = len(self.series_)
-        mean = np.empty((n, h))
-        band = np.empty((n, h, len(qs)))
-        rng = np.random.default_rng(self.random_state)
-        with quiet_fit():
-            for i, (y, result) in enumerate(zip(self.series_, self.results_, strict=True)):
-                mean[i], band[i] = self._predict_one(y, result, h, qs, rng)
-        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
+        """Forecast ``h`` steps after each series' last date (simulations seeded by ``random_state``)."""
+        self._rng = np.random.default_rng(self.random_state)
+        return super().predict(h, quantiles)
 
     def _predict_one(
-        self, y: np.ndarray, result: Any, h: int, qs: Sequence[float], rng: np.random.Generator
+        self,
+        y: np.ndarray,  # noqa: ARG002 - the results object holds the history
+        result: Any,
+        h: int,
+        qs: Sequence[float],
     ) -> tuple[np.ndarray, np.ndarray]:
-        if result is None:
-            if np.ptp(y) == 0:
-                return np.full(h, y[-1]), np.full((h, len(qs)), y[-1])
-            return naive_fallback(y, h, qs)
         start = result.nobs
-        try:
-            if result.model.short_name in _EXACT:
-                pred = result.get_prediction(start=start, end=start + h - 1)
-                point = np.asarray(pred.predicted_mean, dtype=float)
-                band = normal_quantiles(point, np.sqrt(np.asarray(pred.forecast_variance)), qs)
-            else:
-                paths = np.asarray(
-                    result.simulate(h, anchor="end", repetitions=self.repetitions, rng=rng), dtype=float
-                ).reshape(h, -1)
-                point = np.asarray(result.forecast(h), dtype=float)
-                band = np.quantile(paths, qs, axis=1).T
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            return naive_fallback(y, h, qs)
-        if not (np.isfinite(point).all() and np.isfinite(band).all()):
-            return naive_fallback(y, h, qs)
-        return point, band
+        if result.model.short_name in _EXACT:
+            pred = result.get_prediction(start=start, end=start + h - 1)
+            point = np.asarray(pred.predicted_mean, dtype=float)
+            return point, normal_quantiles(point, np.sqrt(np.asarray(pred.forecast_variance)), qs)
+        paths = np.asarray(
+            result.simulate(h, anchor="end", repetitions=self.repetitions, rng=self._rng), dtype=float
+        ).reshape(h, -1)
+        return np.asarray(result.forecast(h), dtype=float), np.quantile(paths, qs, axis=1).T

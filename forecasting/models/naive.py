@@ -17,7 +17,7 @@ from forecasting.models._common import (
 )
 from forecasting.quantiles import validate_quantiles
 
-__all__ = ["Naive", "residual_band", "MIN_RESIDUALS"]
+__all__ = ["MIN_RESIDUALS", "Naive", "predict_seasonal_naive", "residual_band", "seasonal_naive_forecast"]
 
 # Fewer k-step residuals than this give too noisy an empirical quantile; the band then falls back to
 # the shortest-lag residuals scaled by sqrt(k / base_lag), the random-walk rule.
@@ -66,6 +66,43 @@ def residual_band(
     return out
 
 
+def seasonal_naive_forecast(
+    y: np.ndarray, h: int, quantiles: Sequence[float], season_length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seasonal naive point forecast of one series and its empirical band (naive for ``season_length=1``).
+
+    Step ``j`` copies the value ``m * ceil(j / m)`` steps before the target; its band is the point
+    plus :func:`residual_band` at that lag. A series shorter than one season uses ``m = 1``.
+
+    Returns:
+        The point forecast ``(h,)`` and the quantiles ``(h, len(quantiles))``.
+
+    Example:
+        >>> point, band = seasonal_naive_forecast(np.arange(20.0), 2, [0.5], 1)
+        >>> point.tolist(), band[:, 0].tolist()
+        ([19.0, 19.0], [20.0, 21.0])
+    """
+    m = int(season_length) if len(y) >= season_length else 1
+    steps = np.arange(1, h + 1)
+    lags = m * np.ceil(steps / m).astype(int)
+    point = y[len(y) - lags + steps - 1].astype(float)
+    return point, point[:, None] + residual_band(y, lags, quantiles, base_lag=m)
+
+
+def predict_seasonal_naive(
+    series: SeriesSet, freq: str, season_length: int, h: int, quantiles: Sequence[float]
+) -> pd.DataFrame:
+    """The forecast frame of :func:`seasonal_naive_forecast` for every series of a set."""
+    h = check_horizon(h)
+    qs = validate_quantiles(quantiles)
+    n = len(series)
+    mean = np.empty((n, h))
+    band = np.empty((n, h, len(qs)))
+    for i, y in enumerate(series):
+        mean[i], band[i] = seasonal_naive_forecast(y, h, qs, season_length)
+    return make_forecast_frame(series, h, freq, mean, band, qs)
+
+
 class Naive:
     """Forecast every step as the last observed value.
 
@@ -93,13 +130,4 @@ class Naive:
     def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
         """Forecast ``h`` steps after each series' last date."""
         check_fitted(self)
-        h = check_horizon(h)
-        qs = validate_quantiles(quantiles)
-        n = len(self.series_)
-        mean = np.empty((n, h))
-        band = np.empty((n, h, len(qs)))
-        lags = np.arange(1, h + 1)
-        for i, y in enumerate(self.series_):
-            mean[i] = y[-1]
-            band[i] = y[-1] + residual_band(y, lags, qs)
-        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
+        return predict_seasonal_naive(self.series_, self.freq_, 1, h, quantiles)

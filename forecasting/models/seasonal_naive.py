@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Self
 
-import numpy as np
 import pandas as pd
 
-from forecasting.models._common import (
-    SeriesSet,
-    check_fitted,
-    check_horizon,
-    make_forecast_frame,
-    split_series,
-)
-from forecasting.models.naive import residual_band
-from forecasting.quantiles import validate_quantiles
+from forecasting.models._common import SeriesSet, check_fitted, split_series
+from forecasting.models.naive import predict_seasonal_naive
 
 __all__ = ["SeasonalNaive"]
 
@@ -49,16 +41,4 @@ class SeasonalNaive:
     def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
         """Forecast ``h`` steps after each series' last date."""
         check_fitted(self)
-        h = check_horizon(h)
-        qs = validate_quantiles(quantiles)
-        n = len(self.series_)
-        mean = np.empty((n, h))
-        band = np.empty((n, h, len(qs)))
-        steps = np.arange(1, h + 1)
-        for i, y in enumerate(self.series_):
-            m = self.season_length_ if len(y) >= self.season_length_ else 1
-            lags = m * np.ceil(steps / m).astype(int)
-            point = y[len(y) - lags + steps - 1]
-            mean[i] = point
-            band[i] = point[:, None] + residual_band(y, lags, qs, base_lag=m)
-        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
+        return predict_seasonal_naive(self.series_, self.freq_, self.season_length_, h, quantiles)

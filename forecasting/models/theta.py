@@ -1,33 +1,26 @@
-"""Theta method (statsmodels ``ThetaModel``) on seasonally adjusted data, with normal quantiles."""
+"""Theta method (SES with drift) on seasonally adjusted data, with normal quantiles."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
+from scipy.optimize import minimize_scalar
 from scipy.signal import lfilter
 
-# Module-level imports on purpose: statsmodels installs an "always" filter for its warnings on first
+# Module-level import on purpose: statsmodels installs an "always" filter for its warnings on first
 # import, which must not happen inside ``quiet_fit``.
-from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.seasonal import seasonal_decompose
 
-from forecasting.models._common import (
-    SeriesSet,
-    check_fitted,
-    check_horizon,
-    make_forecast_frame,
-    normal_quantiles,
-    split_series,
-)
-from forecasting.models._fitting import naive_fallback, quiet_fit, seasonality_detected
-from forecasting.quantiles import validate_quantiles
+from forecasting.models._common import normal_quantiles
+from forecasting.models._fitting import PerSeriesModel, seasonality_detected
 
-__all__ = ["Theta", "seasonal_adjustment"]
+__all__ = ["Theta", "fit_ses", "seasonal_adjustment"]
 
 MIN_POINTS = 4
+# The smoothing parameter's range, as statsmodels' ExponentialSmoothing bounds it.
+ALPHA_BOUNDS = (1e-4, 1.0 - 1e-4)
 
 
 def seasonal_adjustment(y: np.ndarray, season_length: int) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -53,15 +46,59 @@ def seasonal_adjustment(y: np.ndarray, season_length: int) -> tuple[np.ndarray, 
     return (y / pattern if multiplicative else y - pattern), indices, multiplicative
 
 
-class Theta:
+def _ses_levels(y: np.ndarray, alpha: float) -> np.ndarray:
+    """SES levels ``l_t = alpha * y_t + (1 - alpha) * l_{t-1}`` from the initial level ``l_{-1} = y_0``."""
+    return lfilter([alpha], [1.0, alpha - 1.0], y, zi=[(1.0 - alpha) * y[0]])[0]
+
+
+def fit_ses(y: np.ndarray) -> tuple[float, float, float]:
+    """Least-squares simple exponential smoothing with the initial level fixed at the first value.
+
+    This is the SES step of the standard Theta method (statsmodels ``ThetaModel``, whose state-space
+    fit with a known initial level maximises the concentrated likelihood, i.e. minimises the same sum
+    of squared one-step errors): one bounded scalar search over ``alpha`` with each evaluation a
+    C-level linear filter, instead of a Kalman filter per evaluation.
+
+    Returns:
+        ``alpha``, the last level (the flat SES forecast) and the mean squared one-step error.
+
+    Example:
+        >>> alpha, level, mse = fit_ses(np.array([1.0, 3.0, 2.0, 4.0, 3.0, 5.0, 4.0, 6.0]))
+        >>> round(alpha, 3), round(level, 3)
+        (0.655, 5.351)
+    """
+
+    def sse(alpha: float) -> float:
+        errors = y[1:] - _ses_levels(y, alpha)[:-1]
+        return float(errors @ errors)
+
+    alpha = float(minimize_scalar(sse, bounds=ALPHA_BOUNDS, method="bounded", options={"xatol": 1e-6}).x)
+    level = _ses_levels(y, alpha)
+    errors = y[1:] - level[:-1]
+    return alpha, float(level[-1]), float(np.mean(errors**2))
+
+
+class ThetaState(NamedTuple):
+    """What the forecast of one series needs."""
+
+    slope: float  # b0: slope of the least-squares line through the adjusted series
+    alpha: float
+    level: float  # last SES level
+    sigma2: float
+    indices: np.ndarray  # seasonal indices by position in the cycle (empty: not seasonal)
+    multiplicative: bool
+
+
+class Theta(PerSeriesModel):
     """The standard Theta method (theta = 2: SES plus half the linear trend), one fit per series.
 
     Seasonal series (by the Theta seasonality test on first differences) are adjusted by classical
-    decomposition, forecast with statsmodels ``ThetaModel`` and re-seasonalised. The Theta method is
-    SES with drift (Hyndman & Billah, 2003), so the ``h``-step forecast variance is that of
-    ARIMA(0,1,1), ``sigma^2 * (1 + (h - 1) * alpha^2)``, with ``sigma^2`` the mean squared one-step
-    error of the fitted SES on the adjusted series (statsmodels' own intervals refit an ARIMA, which
-    costs ten times the Theta fit). Quantiles are normal on the adjusted scale, then re-seasonalised
+    decomposition, forecast by the Theta method and re-seasonalised. The forecast is that of
+    statsmodels ``ThetaModel`` (Hyndman & Billah, 2003): ``l_T + b0 / 2 * (h - 1 + 1 / alpha -
+    (1 - alpha)^T / alpha)``, with ``b0`` the least-squares slope and ``l_T`` the last level of SES
+    fitted by :func:`fit_ses`. The Theta method is SES with drift, so the ``h``-step forecast variance
+    is that of ARIMA(0,1,1), ``sigma^2 * (1 + (h - 1) * alpha^2)``, with ``sigma^2`` the mean squared
+    one-step error of the SES. Quantiles are normal on the adjusted scale, then re-seasonalised
     (scaled by positive multiplicative indices, which keeps their order).
 
     Fallbacks: a constant series is forecast as the constant with a zero-width band; fewer than
@@ -71,68 +108,29 @@ class Theta:
     alias = "theta"
     is_global = False
 
-    def fit(self, df: pd.DataFrame, *, freq: str = "D", season_length: int = 7) -> Self:
-        """Seasonally adjust and fit each series."""
-        self.series_: SeriesSet = split_series(df)
-        self.freq_ = freq
-        self.season_length_ = max(int(season_length), 1)
-        self.fits_: list[tuple[object, np.ndarray, bool, float, float] | None] = []
-        with quiet_fit():
-            for y in self.series_:
-                self.fits_.append(self._fit_one(y))
-        return self
-
-    def _fit_one(self, y: np.ndarray) -> tuple[object, np.ndarray, bool, float, float] | None:
+    def _fit_one(self, y: np.ndarray) -> ThetaState | None:
         if len(y) < MIN_POINTS or np.ptp(y) == 0:
             return None
-        try:
-            adjusted, indices, multiplicative = seasonal_adjustment(y, self.season_length_)
-            result = ThetaModel(adjusted, deseasonalize=False).fit()
-            alpha = float(result.params["alpha"])
-            # One-step SES forecasts with the initial level at the first value, as ThetaModel fits them.
-            level = lfilter([alpha], [1.0, alpha - 1.0], adjusted, zi=[(1.0 - alpha) * adjusted[0]])[0]
-            errors = adjusted[1:] - level[:-1]
-            sigma2 = float(np.mean(errors**2))
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        adjusted, indices, multiplicative = seasonal_adjustment(y, self.season_length_)
+        slope = float(np.polyfit(np.arange(len(adjusted), dtype=float), adjusted, 1)[0])
+        alpha, level, sigma2 = fit_ses(adjusted)
+        if not np.isfinite([slope, alpha, level, sigma2]).all():
             return None
-        if not (np.isfinite(alpha) and np.isfinite(sigma2)):
-            return None
-        return result, indices, multiplicative, alpha, sigma2
-
-    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
-        """Forecast ``h`` steps after each series' last date."""
-        check_fitted(self)
-        h = check_horizon(h)
-        qs = validate_quantiles(quantiles)
-        n = len(self.series_)
-        mean = np.empty((n, h))
-        band = np.empty((n, h, len(qs)))
-        with quiet_fit():
-            for i, (y, fitted) in enumerate(zip(self.series_, self.fits_, strict=True)):
-                mean[i], band[i] = self._predict_one(y, fitted, h, qs)
-        return make_forecast_frame(self.series_, h, self.freq_, mean, band, qs)
+        return ThetaState(slope, alpha, level, sigma2, indices, multiplicative)
 
     def _predict_one(
-        self,
-        y: np.ndarray,
-        fitted: tuple[object, np.ndarray, bool, float, float] | None,
-        h: int,
-        qs: Sequence[float],
+        self, y: np.ndarray, state: ThetaState, h: int, qs: Sequence[float]
     ) -> tuple[np.ndarray, np.ndarray]:
-        if fitted is None:
-            if np.ptp(y) == 0:
-                return np.full(h, y[-1]), np.full((h, len(qs)), y[-1])
-            return naive_fallback(y, h, qs)
-        result, indices, multiplicative, alpha, sigma2 = fitted
-        point = np.asarray(result.forecast(h)).astype(float)  # type: ignore[attr-defined]
-        sd = np.sqrt(sigma2 * (1.0 + np.arange(h) * alpha**2))
+        steps = np.arange(h, dtype=float)
+        alpha = state.alpha
+        drift = steps + 1.0 / alpha - (1.0 - alpha) ** len(y) / alpha
+        point = state.level + 0.5 * state.slope * drift
+        sd = np.sqrt(state.sigma2 * (1.0 + steps * alpha**2))
         band = normal_quantiles(point, sd, qs)
-        if indices.size:
-            future = indices[(len(y) + np.arange(h)) % len(indices)]
-            if multiplicative:
+        if state.indices.size:
+            future = state.indices[(len(y) + np.arange(h)) % len(state.indices)]
+            if state.multiplicative:
                 point, band = point * future, band * future[:, None]
             else:
                 point, band = point + future, band + future[:, None]
-        if not (np.isfinite(point).all() and np.isfinite(band).all()):
-            return naive_fallback(y, h, qs)
         return point, band

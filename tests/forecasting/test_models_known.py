@@ -200,3 +200,23 @@ def test_calendar_features_follow_the_frequency(freq, columns):
         assert features["dayofweek"].tolist() == [0, 1, 2, 3, 4]
         assert features["month_end"].tolist() == [0, 0, 1, 0, 0]
         assert features["month_start"].tolist() == [0, 0, 0, 1, 0]
+
+
+def test_theta_matches_statsmodels_theta_model():
+    """The SES fit and Theta forecast agree with statsmodels' ThetaModel (its Kalman-filter SES fit)."""
+    import warnings
+
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    from forecasting.models.theta import fit_ses
+
+    rng = np.random.default_rng(11)
+    for n in (12, 60, 400):
+        y = 50 + np.cumsum(rng.normal(0.2, 1.0, n)) + rng.normal(0.0, 2.0, n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = ThetaModel(y, deseasonalize=False).fit()
+        alpha, _, _ = fit_ses(y)
+        assert abs(alpha - float(reference.params["alpha"])) < 1e-3
+        fc = make_model("theta").fit(frame({"s": y}), season_length=1).predict(8, QUANTILES)
+        np.testing.assert_allclose(fc["mean"], np.asarray(reference.forecast(8)), rtol=1e-4)
