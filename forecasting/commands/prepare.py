@@ -7,12 +7,21 @@ import json
 import os
 import sys
 import textwrap
+from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame, write_text
+from costrec.engine import add_engine_arguments, engine_client
 from forecasting.billing.detect import FORMATS
 from forecasting.charges import DEFAULT_EXCLUDED
+from forecasting.errors import DataError
 from forecasting.measures import MEASURES
 from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+# What the workers of a local Dask cluster import once, before their first task.
+WORKER_MODULES = ("forecasting.distributed",)
 
 __all__ = ["add_parser", "run", "add_prepare_arguments", "prepare_from_args", "is_billing_export"]
 
@@ -100,9 +109,19 @@ def add_prepare_arguments(
                    help="no progress bar (shown by default on a terminal)")  # fmt: skip
 
 
-def prepare_from_args(input_path: str | os.PathLike[str], args: argparse.Namespace) -> PrepareResult:
-    """Run :func:`~forecasting.prepare.prepare_series` with the options of :func:`add_prepare_arguments`."""
+def prepare_from_args(
+    input_path: str | os.PathLike[str], args: argparse.Namespace, client: Client | None = None
+) -> PrepareResult:
+    """Run :func:`~forecasting.prepare.prepare_series` with the options of :func:`add_prepare_arguments`.
+
+    With a Dask ``client``, groups of parts are scanned on its workers (see ``forecasting.distributed``).
+    """
     progress = bool(getattr(args, "progress", True)) and sys.stderr.isatty()
+    extra: dict[str, Any] = {}
+    if client is not None:
+        from forecasting.distributed import DaskScanner
+
+        extra["scanner"] = DaskScanner(client)
     return prepare_series(
         input_path,
         dims=args.dims,
@@ -116,6 +135,7 @@ def prepare_from_args(input_path: str | os.PathLike[str], args: argparse.Namespa
         spread=args.spread,
         format=args.format,
         progress=progress,
+        **extra,
     )
 
 
@@ -134,12 +154,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--report", default=None, metavar="JSON", help="also write the reconciliation as JSON"
     )
     add_prepare_arguments(parser)
+    add_engine_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Prepare, write the series (and report) atomically, print the summary; 0 on success."""
-    result = prepare_from_args(args.input, args)
+    with engine_client(args, DataError, preload=WORKER_MODULES) as client:
+        result = prepare_from_args(args.input, args, client)
     out = write_frame(result.series, args.output)
     if args.report:
         write_text(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n", args.report)

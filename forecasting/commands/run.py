@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # What the workers of a local Dask cluster import once, before their first task.
-WORKER_MODULES = ("forecasting.runner", "forecasting.models")
+WORKER_MODULES = ("forecasting.runner", "forecasting.models", "forecasting.distributed")
 
 # Periods per season by frequency when --season-length is not given.
 _SEASONS = {"D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4, "h": 24, "H": 24}
@@ -158,11 +158,12 @@ class SeriesInput:
     info: dict[str, Any]
 
 
-def load_series(path: str, args: argparse.Namespace) -> SeriesInput:
+def load_series(path: str, args: argparse.Namespace, client: Client | None = None) -> SeriesInput:
     """Read INPUT: a series table as it is, a raw billing export through ``forecast prepare``.
 
     A billing export is prepared with the same flags as ``forecast prepare`` (``--dims``, ``--measure``,
-    ``--charges``...); the frequency of its series is the one prepare produced.
+    ``--charges``...), scanned on the Dask ``client``'s workers when given; the frequency of its series
+    is the one prepare produced.
     """
     source = Path(path)
     if not source.exists():
@@ -170,7 +171,7 @@ def load_series(path: str, args: argparse.Namespace) -> SeriesInput:
     info: dict[str, Any] = {"input": str(source)}
     if is_billing_export(source):
         start = time.perf_counter()
-        result = prepare_from_args(source, args)
+        result = prepare_from_args(source, args, client)
         info["prepare"] = result.report.summary()
         info["timings"] = {"prepare_seconds": round(time.perf_counter() - start, 3)}
         return SeriesInput(result.series, result.freq, info)
@@ -215,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path, client: Client | None, start: float) -> int:
-    series = load_series(args.input, args)
+    series = load_series(args.input, args, client)
     info = series.info
     info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"
     show = not args.quiet and sys.stderr.isatty()

@@ -21,8 +21,10 @@ from distributed import Client  # noqa: E402
 from costrec.engine import dask_client  # noqa: E402
 from forecasting.cli import main  # noqa: E402
 from forecasting.commands.run import WORKER_MODULES  # noqa: E402
+from forecasting.distributed import DaskScanner  # noqa: E402
 from forecasting.forecaster import Forecaster  # noqa: E402
 from forecasting.models import make_model  # noqa: E402
+from forecasting.prepare import prepare_series  # noqa: E402
 from forecasting.runner import Runner, use_executor  # noqa: E402
 
 # Cheap per-series models, spread over the workers.
@@ -112,6 +114,28 @@ def test_scheduler_needs_the_dask_engine(tmp_path, capsys):
     assert "--engine dask" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("dims", ["service,account", "region,tag:team"])
+def test_prepare_scans_groups_of_parts_on_the_workers(client, sample_bills_dir, dims):
+    source = sample_bills_dir / "cur2"
+    options = {"dims": dims, "measure": "amortized", "charges": "all"}
+    want = prepare_series(source, **options)
+    got = prepare_series(source, **options, scanner=DaskScanner(client, groups=5))
+    pd.testing.assert_frame_equal(got.series, want.series)  # sums are exact decimals: no tolerance
+    assert len(want.report.files_read) > 5
+    timing = {"seconds", "rows_per_second"}
+    a, b = ({k: v for k, v in r.report.to_dict().items() if k not in timing} for r in (got, want))
+    assert a == b
+
+
+def test_prepare_cli_on_a_scheduler_address(client, sample_bills_dir, tmp_path):
+    local, remote = tmp_path / "local.parquet", tmp_path / "dask.parquet"
+    source = str(sample_bills_dir / "cur2")
+    assert main(["prepare", source, "-o", str(local), "--no-progress"]) == 0
+    address = client.scheduler.address
+    assert main(["prepare", source, "-o", str(remote), "--engine", "dask", "--scheduler", address]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(remote), pd.read_parquet(local))
+
+
 def _kill_busy_worker(client: Client, pids: dict[str, int], killed: list[int], stop: threading.Event) -> None:
     """SIGKILL the first worker seen with a task in flight (a real crash: no clean shutdown)."""
     while not stop.is_set():
@@ -127,8 +151,9 @@ def test_a_killed_worker_is_replaced_and_the_output_is_complete(client, history)
     # ETS fits take a few tenths of a second per chunk of two series: tasks are in flight when the
     # worker dies, and the scheduler must run them again elsewhere. The reference runs the same chunks
     # here, one after the other (ETS seeds its simulated paths once per chunk).
+    some = history[history["unique_id"] < "svc10"]
     with ThreadPoolExecutor(1) as here, use_executor(here, chunk_size=2):
-        want = _forecast(history, ["ets"])
+        want = _forecast(some, ["ets"])
     pids = client.run(os.getpid)
     killed: list[int] = []
     stop = threading.Event()
@@ -137,7 +162,7 @@ def test_a_killed_worker_is_replaced_and_the_output_is_complete(client, history)
     with use_executor(client.get_executor(pure=False), chunk_size=2):
         killer.start()
         try:
-            final, cv = _forecast(history, ["ets"])
+            final, cv = _forecast(some, ["ets"])
         finally:
             stop.set()
             killer.join()
