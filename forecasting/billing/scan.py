@@ -18,7 +18,7 @@ several machines), :func:`scan_parts` returns the partial aggregate of a group a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -39,7 +39,6 @@ from forecasting.billing.schema import (
     closest_columns,
     source_sql,
     sql_str,
-    type_family,
 )
 from forecasting.errors import DataError
 from forecasting.measures import MeasureSQL, float_money, measure_sql
@@ -132,45 +131,56 @@ def _batches(schemas: Sequence[FileSchema]) -> list[list[FileSchema]]:
     return batches
 
 
-def _dimension_keys(spec: ScanSpec, cols: Columns) -> list[str]:
+def _dimension_keys(spec: ScanSpec, cols: Columns, footers: Mapping[str, Footer]) -> list[str]:
     """One key expression per candidate source of every dimension (``NULL`` when absent in this part).
 
     Keys are raw column values: Parquet dictionary columns group without per-row string work. Empty
     values and fallbacks between candidates are resolved after the aggregation (see :data:`NORM`). Map
     and JSON sources, which cost a lookup per row, are read only when no plain column of the dimension is
-    present.
+    present, and no candidate is read after a column that the footers show is never empty.
     """
     keys = []
     for d in spec.dims:
         plain_before = False  # a plain column of higher priority is present
+        full_before = False  # ... and it has a value on every row: later candidates are never used
         for x in spec.fmt.dimension_sources(d):
-            usable = cols.has(x) and (isinstance(x, Col | Const) or not plain_before)
+            usable = cols.has(x) and (isinstance(x, Col | Const) or not plain_before) and not full_before
             keys.append(cols.text(x) if usable else "NULL")
             plain_before = plain_before or (isinstance(x, Col) and cols.has(x))
+            full_before = full_before or (isinstance(x, Col) and x.name in footers and footers[x.name].full)
     return keys
 
 
-def _constant_text(
-    con: duckdb.DuckDBPyConnection, batch: list[FileSchema], kind: str, column: str
-) -> str | None:
-    """The value of a Parquet text column, if the footer statistics show it is the same on every row.
+@dataclass(frozen=True)
+class Footer:
+    """What the Parquet footer statistics of every row group prove about a flat column."""
 
-    Every row group must have statistics, no NULL, and equal minimum and maximum (short values only:
-    writers may truncate long ones). Otherwise, or for CSV, ``None``.
+    full: bool  # no NULL and no empty value
+    constant: str | None  # the one value of every row, if so
+
+
+def _footers(con: duckdb.DuckDBPyConnection, batch: list[FileSchema], kind: str) -> dict[str, Footer]:
+    """:class:`Footer` of the columns of a Parquet batch ({} for CSV); columns without statistics: none.
+
+    Every row group must have statistics. Constants need equal minimum and maximum of short values
+    (writers may truncate long ones; a truncated minimum is still empty only if the value is).
     """
-    cols = Columns(batch[0].columns)
-    if kind != "parquet" or column not in cols.types or type_family(cols.types[column]) != "text":
-        return None
+    if kind != "parquet":
+        return {}
     files = "[" + ", ".join(sql_str(str(x.path)) for x in batch) + "]"
-    groups, values, ok, value = con.execute(
-        f"""SELECT count(*), count(DISTINCT stats_min_value),
-                   bool_and(stats_null_count = 0 AND stats_min_value = stats_max_value
-                            AND length(stats_min_value) < 32),
+    rows = con.execute(
+        f"""SELECT path_in_schema,
+                   bool_and(stats_null_count = 0 AND stats_min_value <> ''),
+                   count(DISTINCT stats_min_value) = 1 AND bool_and(stats_null_count = 0
+                       AND stats_min_value = stats_max_value AND length(stats_min_value) < 32),
                    min(stats_min_value)
-            FROM parquet_metadata({files}) WHERE path_in_schema = ?""",
-        [column],
-    ).fetchall()[0]
-    return str(value) if groups and values == 1 and ok else None
+            FROM parquet_metadata({files}) GROUP BY path_in_schema"""
+    ).fetchall()
+    return {
+        str(name): Footer(bool(full), str(value) if constant and value is not None else None)
+        for name, full, constant, value in rows
+        if name in batch[0].columns
+    }
 
 
 def _batch_query(
@@ -185,9 +195,11 @@ def _batch_query(
     raw = [
         cols.text(x) if cols.has(x) else "NULL" for x in (*spec.fmt.charge_type[:1], *spec.fmt.currency[:1])
     ]
+    footers = _footers(con, batch, kind)
     currency = spec.fmt.currency[0]
-    if isinstance(currency, Col) and (value := _constant_text(con, batch, kind, currency.name)) is not None:
-        raw[1] = sql_str(value)  # one currency throughout: a constant, not a key hashed for every row
+    if isinstance(currency, Col) and currency.name in footers and footers[currency.name].constant is not None:
+        # One currency throughout: a constant, not a key hashed for every row.
+        raw[1] = sql_str(str(footers[currency.name].constant))
     s_us = cols.time_us(start)
     e_us = cols.time_us(end) if end else "NULL"
     # Text columns can hold values that do not parse: an error code in the key keeps those rows apart.
@@ -203,7 +215,7 @@ def _batch_query(
     err = f"CASE {' '.join(checks)} ELSE 0 END" if checks else "0"
     # Constants (absent candidates, the batch number, a typed source's error code) are added after the
     # GROUP BY: as grouping keys they would still be hashed for every row.
-    inner = {f"k{n}": k for n, k in enumerate(_dimension_keys(spec, cols))}
+    inner = {f"k{n}": k for n, k in enumerate(_dimension_keys(spec, cols, footers))}
     inner |= {"charge_type": raw[0], "currency": raw[1], "err": err}
     varying = [name for name, sql in inner.items() if sql not in ("NULL", "0") and not sql.startswith("'")]
     outer = [name if name in varying else f"{inner[name]} AS {name}" for name in inner]

@@ -163,3 +163,24 @@ def test_prepare_with_partial_scans_matches_the_single_scan(sample_bills_dir: Pa
         b.pop(timing)
     assert a == b
     assert len(single.report.files_read) > 1
+
+
+def test_service_falls_back_to_the_product_code_only_where_the_name_is_empty(tmp_path: Path) -> None:
+    frame = _items(300, seed=6)
+    frame["line_item_product_code"] = frame["product_product_name"].map(
+        {"Amazon S3": "AmazonS3", "Amazon EC2": "AmazonEC2", "AWS Lambda": "AWSLambda"}
+    )
+    full = tmp_path / "full" / "a.parquet"
+    _write(frame, full)
+    names = pd.Series(frame["product_product_name"], dtype=object)
+    names[names.index[:40]] = ""  # empty in one row group or two, missing in some others
+    names[names.index[150:170]] = None
+    _write(frame.assign(product_product_name=names), tmp_path / "gaps" / "a.parquet")
+    expected_full = frame.groupby("product_product_name")["line_item_unblended_cost"].sum()
+    service = names.where(names.fillna("") != "", frame["line_item_product_code"])
+    expected_gaps = frame["line_item_unblended_cost"].groupby(service).sum()
+    for name, expected in (("full", expected_full), ("gaps", expected_gaps)):
+        got = prepare_series(tmp_path / name, dims="service", charges="all").series
+        sums = got.groupby("service")["y"].sum()
+        assert sums.index.tolist() == sorted(expected.index)
+        assert sums.to_numpy() == pytest.approx(expected.sort_index().to_numpy(), abs=1e-6)
