@@ -6,7 +6,8 @@ Memory therefore depends on the number of series and periods, never on the numbe
 are summed exactly, so totals are exact and independent of thread scheduling: float (Parquet ``DOUBLE``)
 costs as integer multiples of 1e-12, the value a ``DECIMAL(38, 12)`` cast gives, at a fraction of the
 cost of decimal arithmetic; text and decimal costs, and floats too large for that, as ``DECIMAL(38, 12)``.
-A currency that the Parquet footers show to be the same in every row group is a constant, not a key.
+The Parquet footers trim the keys further: a currency they show to be the same on every row is a
+constant, and a dimension column they show is never empty makes its fallback columns unnecessary.
 Rows whose timestamp or cost does not parse are kept apart by an error code in the key, and explained
 afterwards.
 
