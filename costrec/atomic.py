@@ -28,8 +28,11 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    # Only annotations: the module stays importable without pandas (crash tests start it in milliseconds).
+    import pandas as pd
 
 __all__ = ["OutputError", "atomic_file", "atomic_dir", "write_frame", "write_text", "KILL_ENV"]
 
@@ -43,6 +46,10 @@ _AT_FDCWD = -100
 
 class OutputError(OSError):
     """Writing an output failed (disk full, read-only folder, ...); the previous output is unchanged."""
+
+    def __str__(self) -> str:
+        # The message already says what failed and why; "[Errno 28]" in front only hides that.
+        return str(self.strerror)
 
 
 def _kill_point() -> None:
