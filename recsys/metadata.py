@@ -76,13 +76,30 @@ def _convert(column: pd.Series) -> pd.Series:
     if values.str.match(_DATE_LIKE).mean() >= _DATE_SHARE:
         parsed = to_utc(column)
         if parsed.notna().sum() >= _DATE_SHARE * len(values):
-            return parsed.dt.tz_convert(None).astype("datetime64[ns]")
+            return _clip_dates(parsed.dt.tz_convert(None), column.name)
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.notna().all():
         stripped = column.astype("string").str.strip()
         return pd.Series(pd.to_numeric(stripped.mask(stripped == ""), errors="coerce"), index=column.index)
     text = column.astype("string").str.strip()
     return text.mask(text == "")
+
+
+def _clip_dates(dates: pd.Series, name: object) -> pd.Series:
+    """Nanosecond datetimes, with dates beyond 1677-2262 (``9999-12-31``: never expires) clipped to those."""
+    # Whole seconds: the parsed column may hold seconds or microseconds, which cannot take nanoseconds.
+    lo, hi = pd.Timestamp.min.ceil("s"), pd.Timestamp.max.floor("s")
+    outside = (dates < lo) | (dates > hi)
+    if outside.any():
+        warnings.warn(
+            f"column {name!r}: {int(outside.sum())} date(s) outside 1677-2262 "
+            f"(e.g. {dates[outside].iloc[0]}) were clipped to that range; a far-future date still "
+            "means 'never'.",
+            DataWarning,
+            stacklevel=4,
+        )
+        dates = dates.mask(dates < lo, lo).mask(dates > hi, hi)
+    return dates.astype("datetime64[ns]")
 
 
 def prepare_metadata(frame: pd.DataFrame, *, id_col: str, canonical: str, where: str) -> pd.DataFrame:

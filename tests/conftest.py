@@ -17,6 +17,6 @@ __all__: list[str] = []
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 settings.register_profile("ci", max_examples=40, derandomize=True, print_blob=True, **_COMMON)
-settings.register_profile("fuzz", max_examples=1500, print_blob=True, **_COMMON)
+settings.register_profile("fuzz", max_examples=500, print_blob=True, **_COMMON)
 settings.register_profile("dev", max_examples=10, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

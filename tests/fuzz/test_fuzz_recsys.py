@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -141,6 +142,14 @@ def test_fuzz_metadata_any_cells(fz: SimpleNamespace) -> None:
     prop()
 
 
+def test_far_future_dates_are_clipped_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text("item_id,expires_at\na,9999-12-31\nb,2024-05-01\n", encoding="utf-8")
+    with pytest.warns(DataWarning, match="clipped"):
+        meta = read_metadata(path, id_col="item_id", canonical="item_id")
+    assert meta["expires_at"].tolist() == [pd.Timestamp("2262-04-11 23:47:16"), pd.Timestamp("2024-05-01")]
+
+
 def test_fuzz_damaged_input_files(fz: SimpleNamespace) -> None:
     """Truncated, bit-flipped, re-encoded, padded or empty logs and metadata through ``load_inputs``."""
 
@@ -154,7 +163,9 @@ def test_fuzz_damaged_input_files(fz: SimpleNamespace) -> None:
             target = events_path if which == "events" else users_path
             target.write_bytes(data.draw(fz.damaged(target.read_bytes())))
             fz.check_reader(
-                _quiet(lambda: load_inputs(events_path, users=users_path)), DataError, (str(target),)
+                _quiet(lambda: load_inputs(events_path, users=users_path)),
+                DataError,
+                (str(events_path), str(users_path)),
             )
 
     prop()
