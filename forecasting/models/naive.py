@@ -50,20 +50,36 @@ def residual_band(
         [[1.0, 1.0], [2.0, 2.0]]
     """
     qs = np.asarray(quantiles, dtype=float)
-    out = np.zeros((len(lags), len(qs)))
     n = len(y)
     base = y[base_lag:] - y[:-base_lag] if n > base_lag else np.empty(0)
     base_q = np.quantile(base, qs) if base.size else np.zeros(len(qs))
-    cache: dict[int, np.ndarray] = {}
-    for j, lag in enumerate(lags):
-        lag = int(lag)
-        if lag not in cache:
-            if n - lag >= MIN_RESIDUALS:
-                cache[lag] = np.quantile(y[lag:] - y[:-lag], qs)
-            else:
-                cache[lag] = base_q * np.sqrt(lag / base_lag)
-        out[j] = cache[lag]
-    return out
+    unique, position = np.unique(np.asarray(lags, dtype=int), return_inverse=True)
+    table = base_q[None, :] * np.sqrt(unique / base_lag)[:, None]
+    enough = n - unique >= MIN_RESIDUALS
+    if enough.any():
+        table[enough] = _lag_quantiles(y, unique[enough], qs)
+    return table[position]
+
+
+def _lag_quantiles(y: np.ndarray, lags: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """``np.quantile(y[lag:] - y[:-lag], qs)`` for every lag at once (linear interpolation, as numpy).
+
+    The differences of all lags are sorted in one call, padded with ``inf`` past each row's length,
+    instead of one ``np.quantile`` call per lag (a naive forecast of 30 steps has 30 lags per series).
+    """
+    n = len(y)
+    counts = n - lags
+    width = int(counts.max())
+    column = np.arange(width)
+    source = np.minimum(column[None, :] + lags[:, None], n - 1)
+    diffs = np.where(column[None, :] < counts[:, None], y[source] - y[np.minimum(column, n - 1)], np.inf)
+    diffs.sort(axis=1)
+    at = qs[None, :] * (counts[:, None] - 1)
+    low = np.floor(at).astype(int)
+    high = np.minimum(low + 1, counts[:, None] - 1)
+    rows = np.arange(len(lags))[:, None]
+    below, above = diffs[rows, low], diffs[rows, high]
+    return below + (above - below) * (at - low)
 
 
 def seasonal_naive_forecast(

@@ -220,3 +220,21 @@ def test_theta_matches_statsmodels_theta_model():
         assert abs(alpha - float(reference.params["alpha"])) < 1e-3
         fc = make_model("theta").fit(frame({"s": y}), season_length=1).predict(8, QUANTILES)
         np.testing.assert_allclose(fc["mean"], np.asarray(reference.forecast(8)), rtol=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_residual_band_equals_per_lag_numpy_quantiles(seed):
+    """The one-sort band equals np.quantile of each lag's differences (or the scaled base lag)."""
+    from forecasting.models.naive import MIN_RESIDUALS, residual_band
+
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.normal(size=int(rng.integers(2, 120))))
+    m = int(rng.choice([1, 7]))
+    lags = m * np.ceil(np.arange(1, 41) / m).astype(int)
+    qs = np.array([0.05, 0.3, 0.5, 0.9])
+    base = np.quantile(y[m:] - y[:-m], qs) if len(y) > m else np.zeros(len(qs))
+    expected = [
+        np.quantile(y[k:] - y[:-k], qs) if len(y) - k >= MIN_RESIDUALS else base * np.sqrt(k / m)
+        for k in lags
+    ]
+    np.testing.assert_allclose(residual_band(y, lags, qs, base_lag=m), np.array(expected), atol=1e-12)
