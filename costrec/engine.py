@@ -148,6 +148,10 @@ def dask_client(
         return
     workers = n_workers or default_workers()
     with contextlib.ExitStack() as stack:
+        # The cluster's start-up and shutdown log a dozen INFO lines per worker; warnings still show.
+        quiet = logging.getLogger("distributed")
+        stack.callback(quiet.setLevel, quiet.level)
+        quiet.setLevel(max(quiet.getEffectiveLevel(), logging.WARNING))
         stack.enter_context(_fast_worker_start(preload))
         cluster = stack.enter_context(
             distributed.LocalCluster(
