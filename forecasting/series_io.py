@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from forecasting.errors import DataError
 
@@ -72,7 +73,11 @@ def _read_text(path: Path) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
+    table = pq.read_table(path)
+    # Parquet readers trust the bytes of text columns; a damaged page can hold invalid UTF-8 that would
+    # only fail later, deep inside date parsing. Full validation checks it here, where the file is named.
+    table.validate(full=True)
+    frame = table.to_pandas()
     _check_names(path, [str(c) for c in frame.columns])
     return frame
 

@@ -141,3 +141,14 @@ def test_out_of_range_dates_are_a_data_error() -> None:
     frame = pd.DataFrame({"unique_id": ["a"], "ds": ["0001-01-01"], "y": ["1"]})
     with pytest.raises(DataError, match="between 1677 and 2262"):
         validate_series(frame)
+
+
+def test_invalid_utf8_inside_parquet_is_a_data_error(tmp_path: Path) -> None:
+    # Found by the damaged-file fuzzing: a flipped byte inside a Parquet string page.
+    path = tmp_path / "s.parquet"
+    pd.DataFrame({"unique_id": ["a"], "ds": ["2000-01-01"], "y": [0.0]}).to_parquet(path, index=False)
+    raw = path.read_bytes()
+    at = raw.index(b"2000-01-01")
+    path.write_bytes(raw[:at] + b"\xb2" + raw[at + 1 :])
+    with pytest.raises(DataError, match="cannot be read as Parquet"):
+        read_series_table(path)
