@@ -77,7 +77,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     # Parquet readers trust the bytes of text columns; a damaged page can hold invalid UTF-8 that would
     # only fail later, deep inside date parsing. Full validation checks it here, where the file is named.
     table.validate(full=True)
-    frame = table.to_pandas()
+    try:
+        frame = table.to_pandas()
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        # The pandas metadata (JSON in the footer) is damaged: bad JSON, bytes that are not UTF-8, ...
+        raise pa.ArrowInvalid(f"damaged pandas metadata in the footer: {exc}") from exc
     _check_names(path, [str(c) for c in frame.columns])
     return frame
 
