@@ -65,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DataError, WorkspaceError) as exc:
         print(f"recommend {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A full disk, a read-only folder or a vanished file is the machine's state, not a bug: say it
+        # plainly (the outputs are written atomically, so earlier ones are intact).
+        print(f"recommend {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ from forecasting.export import check_output_folder, write_run
 from forecasting.forecaster import DEFAULT_MODELS, Forecaster
 from forecasting.models import MODELS
 from forecasting.runner import use_executor
+from forecasting.series_io import read_series_table
 
 __all__ = [
     "add_parser",
@@ -139,16 +140,6 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if path.name.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-        # Text: ids such as account 012345678901 must keep their leading zero, so nothing is guessed here;
-        # validation parses ds and y.
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    raise DataError(f"INPUT {str(path)!r}: expected a Parquet or CSV file (or a billing export folder)")
-
-
 @dataclass(frozen=True)
 class SeriesInput:
     """INPUT read as a long frame, its frequency, and what ``summary.json`` should say about it."""
@@ -175,7 +166,7 @@ def load_series(path: str, args: argparse.Namespace, client: Client | None = Non
         info["prepare"] = result.report.summary()
         info["timings"] = {"prepare_seconds": round(time.perf_counter() - start, 3)}
         return SeriesInput(result.series, result.freq, info)
-    return SeriesInput(_read_table(source), args.freq, info)
+    return SeriesInput(read_series_table(source), args.freq, info)
 
 
 def _currency(dims: pd.DataFrame, given: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -206,14 +207,9 @@ class ETS(PerSeriesModel):
         except FIT_ERRORS:
             return None
 
-    def predict(self, h: int, quantiles: Sequence[float]) -> pd.DataFrame:
-        """Forecast ``h`` steps after each series' last date (simulations seeded by ``random_state``)."""
-        self._rng = np.random.default_rng(self.random_state)
-        return super().predict(h, quantiles)
-
     def _predict_one(
         self,
-        y: np.ndarray,  # noqa: ARG002 - the results object holds the history
+        y: np.ndarray,
         result: Any,
         h: int,
         qs: Sequence[float],
@@ -223,7 +219,10 @@ class ETS(PerSeriesModel):
             pred = result.get_prediction(start=start, end=start + h - 1)
             point = np.asarray(pred.predicted_mean, dtype=float)
             return point, normal_quantiles(point, np.sqrt(np.asarray(pred.forecast_variance)), qs)
+        # One generator per series, seeded by random_state and the series' own values: a series gets the
+        # same simulations whichever chunk, worker or position in the batch it lands in.
+        rng = np.random.default_rng([self.random_state, zlib.crc32(np.ascontiguousarray(y).tobytes())])
         paths = np.asarray(
-            result.simulate(h, anchor="end", repetitions=self.repetitions, rng=self._rng), dtype=float
+            result.simulate(h, anchor="end", repetitions=self.repetitions, rng=rng), dtype=float
         ).reshape(h, -1)
         return np.asarray(result.forecast(h), dtype=float), np.quantile(paths, qs, axis=1).T

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import forecasting.commands.run as run_command
 from forecasting.cli import main
 from forecasting.commands.run import default_season, parse_quantiles
 from forecasting.forecaster import DEFAULT_MODELS
@@ -131,3 +133,17 @@ def test_anomalies_on_the_raw_sample_bills_find_the_injected_day(sample_bills_di
         truth["date"],
     )
     assert top["severity"] >= 90
+
+
+def test_an_os_error_is_a_message_and_status_2(series_file, tmp_path, capsys, monkeypatch):
+    """A failing disk or a vanished file ends the run with the system's message, not a traceback."""
+
+    def failing_read(path):
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    monkeypatch.setattr(run_command, "read_series_table", failing_read)
+    assert main(["run", str(series_file), "-o", str(tmp_path / "o"), "--horizon", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("forecast run: error:")
+    assert "Input/output error" in err
+    assert not (tmp_path / "o").exists()

@@ -75,6 +75,25 @@ def test_ets_follows_a_trend_and_a_weekly_season():
     assert ((fc["p10"].to_numpy() < signal[126:]) & (signal[126:] < fc["p90"].to_numpy())).mean() >= 0.7
 
 
+def test_ets_simulated_bands_do_not_depend_on_the_other_series():
+    """A multiplicative form's simulated band is the same alone or after another series in the batch.
+
+    Chunks of series go to different workers, so a shared random stream would make results depend on
+    the chunking.
+    """
+    t = np.arange(120)
+    rng = np.random.default_rng(5)
+    a = (100 + t) * (1 + 0.4 * np.sin(2 * np.pi * t / 7)) * rng.lognormal(0, 0.05, 120)
+    b = (50 + 0.2 * t) * (1 + 0.3 * np.cos(2 * np.pi * t / 7)) * rng.lognormal(0, 0.05, 120)
+    alone = make_model("ets").fit(frame({"a": a}), season_length=7)
+    assert alone.states_[0].model.short_name.startswith("M")  # simulated, not a closed-form band
+    batch = make_model("ets").fit(frame({"0b": b, "a": a}), season_length=7).predict(7, QUANTILES)
+    in_batch = batch[batch["unique_id"] == "a"].reset_index(drop=True)
+    expected = alone.predict(7, QUANTILES)
+    for col in ("mean", "p10", "p50", "p90"):
+        np.testing.assert_array_equal(in_batch[col].to_numpy(), expected[col].to_numpy())
+
+
 def test_ets_candidate_forms():
     """Multiplicative forms only for positive data; seasonal forms only when the test finds a season."""
     t = np.arange(70)
