@@ -18,6 +18,8 @@ from metrics.frame import forecast_scores
 __all__ = [
     "SELECT_MODES",
     "BASELINE",
+    "BASELINES",
+    "default_candidates",
     "Selection",
     "model_order",
     "score_backtest",
@@ -28,6 +30,15 @@ __all__ = [
 SELECT_MODES: tuple[str, ...] = ("series", "dataset")
 # The reference every model is compared with in the leaderboard ("0.8x seasonal naive").
 BASELINE = "seasonal_naive"
+# Reference models: always worth running for the leaderboard, rarely worth choosing. On one or two
+# backtest windows a baseline "wins" many series by luck (M3 monthly: a quarter of the series, and the
+# per-series choice then lost to ETS alone; daily cost series: the same), so by default they are chosen
+# only when nothing else was run.
+BASELINES: tuple[str, ...] = ("naive", "seasonal_naive")
+# ... unless a baseline is clearly right: its score at most this share of the best candidate's (an
+# exactly periodic or constant series). Measured on M3 monthly and daily cost series: 0.5 keeps the
+# baselines' few true wins; 0.7 and above let luck back in.
+CLEAR_WIN = 0.5
 # Scores this close are a tie: floating-point noise must not decide between two equal forecasts.
 _RTOL, _ATOL = 1e-9, 1e-12
 
@@ -68,6 +79,19 @@ def model_order(names: Sequence[str]) -> list[str]:
     return [name for _, name in ranked]
 
 
+def default_candidates(names: Sequence[str]) -> list[str]:
+    """The models AutoML may choose by default: every model but the baselines, unless only baselines ran.
+
+    Example:
+        >>> default_candidates(["naive", "seasonal_naive", "ets", "theta"])
+        ['ets', 'theta']
+        >>> default_candidates(["naive", "seasonal_naive"])
+        ['naive', 'seasonal_naive']
+    """
+    others = [name for name in names if name not in BASELINES]
+    return others or list(names)
+
+
 def score_backtest(
     cv: pd.DataFrame, *, history: pd.DataFrame, quantiles: Sequence[float], season_length: int
 ) -> pd.DataFrame:
@@ -93,16 +117,36 @@ def _first_best(values: np.ndarray) -> np.ndarray:
     return np.where(tie.any(axis=1), tie.argmax(axis=1), -1)
 
 
-def _per_series_choice(scores: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+def _clear_wins(values: np.ndarray, pick: np.ndarray, challengers: np.ndarray) -> np.ndarray:
+    """``pick``, replaced per row by the best challenger column when it scores at most ``CLEAR_WIN`` times
+    the picked column (rows without a pick keep -1)."""
+    if not challengers.any():
+        return pick
+    rows = np.arange(len(pick))
+    picked = np.where(pick >= 0, values[rows, np.maximum(pick, 0)], np.nan)
+    best = _first_best(np.where(challengers, values, np.nan))
+    score = np.where(best >= 0, values[rows, np.maximum(best, 0)], np.nan)
+    clear = (pick >= 0) & (best >= 0) & (score <= CLEAR_WIN * picked)
+    return np.where(clear, best, pick)
+
+
+def _per_series_choice(
+    scores: pd.DataFrame, order: list[str], candidates: list[str], challengers: list[str]
+) -> pd.DataFrame:
     # A window whose WQL is undefined for a model makes that model unrankable on the series:
     # skipna=False keeps the NaN instead of averaging it away.
     grouped = scores.groupby(["unique_id", "model"], sort=True)
     wql = grouped["mean_wql"].mean(skipna=False).unstack("model").reindex(columns=order)
     rmse = grouped["rmse"].mean(skipna=False).unstack("model").reindex(columns=order)
     wql_values, rmse_values = wql.to_numpy(dtype=float), rmse.loc[wql.index].to_numpy(dtype=float)
-    pick = _first_best(wql_values)
+    # Non-candidates are masked out; they come back only for a series that no candidate could forecast.
+    eligible = np.isin(np.asarray(order, dtype=object), candidates)
+    pick = _first_best(np.where(eligible, wql_values, np.nan))
+    pick = _clear_wins(wql_values, pick, np.isin(np.asarray(order, dtype=object), challengers))
     basis = np.where(pick >= 0, "wql", "rmse")
-    fallback = _first_best(rmse_values)
+    fallback = _first_best(np.where(eligible, rmse_values, np.nan))
+    fallback = np.where(fallback >= 0, fallback, _first_best(wql_values))
+    fallback = np.where(fallback >= 0, fallback, _first_best(rmse_values))
     pick = np.where(pick >= 0, pick, fallback)
     if (pick < 0).any():
         bad = wql.index[pick < 0][0]
@@ -132,6 +176,7 @@ def select_models(
     season_length: int,
     select: Literal["series", "dataset"] = "series",
     baseline: str = BASELINE,
+    candidates: Sequence[str] | None = None,
 ) -> Selection:
     """Score a backtest and choose a model per series, or one for all, by the lowest mean WQL.
 
@@ -142,6 +187,11 @@ def select_models(
     rankable WQL for a series, the lowest mean RMSE decides (``basis = "rmse"``). In ``"dataset"`` mode, as
     Amazon Forecast does, the model with the lowest WQL pooled over every series and window is used for all.
 
+    Only ``candidates`` are chosen; the other models are scored for the leaderboard. By default the
+    baselines (``naive``, ``seasonal_naive``) are references, not candidates, unless nothing else ran
+    (:func:`default_candidates`), or unless one is clearly right: its score is at most ``CLEAR_WIN`` (half)
+    the best candidate's. A series that no candidate could forecast falls back to any model.
+
     Args:
         cv: Backtest frame ``unique_id, ds, cutoff, model, y``, quantile columns and ``mean``.
         history: The full history, for the MASE scale.
@@ -149,6 +199,7 @@ def select_models(
         season_length: Seasonal lag of the MASE scale.
         select: ``"series"`` or ``"dataset"``.
         baseline: The model the leaderboard's ``relative_wql`` divides by (when it was run).
+        candidates: The models that may be chosen; ``None`` for :func:`default_candidates`.
 
     Returns:
         The scores, the pooled per-model results, the choices and the leaderboard.
@@ -161,6 +212,17 @@ def select_models(
     if cv.empty:
         raise DataError("the backtest produced no forecasts: every series is too short for its window")
     order = model_order(list(dict.fromkeys(cv["model"].astype(str))))
+    if candidates is None:
+        eligible = default_candidates(order)
+        challengers = [name for name in order if name not in eligible]
+    else:
+        eligible = [name for name in order if name in set(candidates)]
+        challengers = []
+        if not eligible:
+            raise DataError(
+                f"none of the candidates {list(candidates)} was backtested (models run: {order}); "
+                "pass candidates among the models"
+            )
     scores = score_backtest(cv, history=history, quantiles=quantiles, season_length=season_length)
     cols = {quantile_column(q): float(q) for q in quantiles}
     common = _common_rows(cv, len(order))
@@ -176,11 +238,21 @@ def select_models(
         by=("model",),
     )
     overall = overall.set_index("model").reindex(order).dropna(how="all").reset_index()
-    choices = _per_series_choice(scores, order)
+    choices = _per_series_choice(scores, order, eligible, challengers)
     if select == "dataset":
-        pick = _first_best(overall[["mean_wql"]].to_numpy(dtype=float).T.reshape(1, -1))[0]
+        pool = overall["model"].isin(eligible).to_numpy()
+        if not pool.any():
+            pool[:] = True
+        wql_pool = np.where(pool, overall["mean_wql"].to_numpy(dtype=float), np.nan)
+        pick = _first_best(wql_pool[None, :])
+        pick = _clear_wins(
+            overall["mean_wql"].to_numpy(dtype=float)[None, :],
+            pick,
+            overall["model"].isin(challengers).to_numpy(),
+        )[0]
         if pick < 0:
-            pick = _first_best(overall[["rmse"]].to_numpy(dtype=float).T.reshape(1, -1))[0]
+            rmse_pool = np.where(pool, overall["rmse"].to_numpy(dtype=float), np.nan)
+            pick = _first_best(rmse_pool[None, :])[0]
         winner = str(overall["model"].iloc[max(int(pick), 0)])
         wql = scores[scores["model"] == winner].groupby("unique_id")["mean_wql"].mean(skipna=False)
         choices = pd.DataFrame(

@@ -70,11 +70,11 @@ def parse_quantiles(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
-def _models(text: str) -> list[str]:
+def _models(text: str, flag: str = "--models") -> list[str]:
     names = [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in names if m not in MODELS]
     if not names or unknown:
-        raise DataError(f"--models: unknown model(s) {unknown or text!r}; choose from {','.join(MODELS)}")
+        raise DataError(f"{flag}: unknown model(s) {unknown or text!r}; choose from {','.join(MODELS)}")
     return names
 
 
@@ -126,6 +126,13 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument(
         "--select", choices=SELECT_MODES, default="series", help="a model per series or one for all"
+    )
+    p.add_argument(
+        "--candidates",
+        default=None,
+        metavar="LIST",
+        help="comma list of the models AutoML may choose (default: every model of --models but the "
+        "baselines naive and seasonal_naive, which stay in the leaderboard as references)",
     )
     p.add_argument("--csv", action="store_true", help="also write every table as CSV")
     p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")
@@ -217,6 +224,7 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
         freq=series.freq,
         season_length=args.season_length or default_season(series.freq),
         select=args.select,
+        candidates=_models(args.candidates, "--candidates") if args.candidates else None,
         n_windows=args.backtest_windows,
         step_size=args.step_size,
         n_jobs=args.jobs,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecasting import DataError
-from forecasting.automl import model_order, select_models
+from forecasting.automl import default_candidates, model_order, select_models
 from forecasting.forecaster import Forecaster
 
 
@@ -181,3 +181,49 @@ def test_all_zero_series_is_forecast_as_zero(long_frame):
     zero = out[out["unique_id"] == "zero"]
     assert (zero[["p10", "p50", "p90", "mean"]].to_numpy() == 0.0).all()
     assert zero["model"].iloc[0] == "naive"
+
+
+def _baseline_vs_ets(naive_error: float) -> pd.DataFrame:
+    """One series, actuals 10: ETS is off by 1.0 (WQL 0.1), naive by ``naive_error``."""
+    y = [10.0, 10.0]
+    return cv_frame(
+        [
+            ("s", "naive", 0, y, [10.0 - naive_error] * 2),
+            ("s", "ets", 0, y, [9.0, 9.0]),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("naive_error", "expected"),
+    [
+        (0.9, "ets"),  # naive WQL 0.09 vs 0.10: a narrow win, luck on one window; the candidate stays
+        (0.5, "naive"),  # 0.05 is half of 0.10: clearly right, the baseline is chosen
+        (0.0, "naive"),  # exact
+    ],
+)
+def test_baselines_are_chosen_by_default_only_when_clearly_better(naive_error, expected):
+    sel = select(_baseline_vs_ets(naive_error))
+    assert sel.choices.loc[0, "model"] == expected
+    dataset = select(_baseline_vs_ets(naive_error), select="dataset")
+    assert dataset.choices.loc[0, "model"] == expected
+    # The leaderboard still scores the baseline either way.
+    assert set(sel.leaderboard["model"]) >= {"naive", "ets", "automl"}
+
+
+def test_explicit_candidates_are_the_only_choices():
+    """Named candidates make the rule plain: the lowest WQL among them, nothing else."""
+    assert select(_baseline_vs_ets(0.9), candidates=["naive", "ets"]).choices.loc[0, "model"] == "naive"
+    assert select(_baseline_vs_ets(0.0), candidates=["ets"]).choices.loc[0, "model"] == "ets"
+    with pytest.raises(DataError, match="none of the candidates"):
+        select(_baseline_vs_ets(0.0), candidates=["lgbm"])
+
+
+def test_default_candidates():
+    assert default_candidates(["naive", "seasonal_naive", "ets", "ensemble"]) == ["ets", "ensemble"]
+    assert default_candidates(["naive", "seasonal_naive"]) == ["naive", "seasonal_naive"]
+
+
+def test_forecaster_rejects_candidates_that_are_not_models(weekly_frame):
+    with pytest.raises(DataError, match="not among the models"):
+        Forecaster(models=["naive", "ets"], candidates=["theta"]).fit(weekly_frame, h=7)
