@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
     models = [m for m in args.models.split(",") if m]
     automl = [
-        s.split(",") for s in (args.automl or [",".join(DEFAULT_MODELS), ",".join(DEFAULT_MODELS) + ",lgbm"])
+        s.split(",") for s in (args.automl or [",".join(DEFAULT_MODELS), "naive,seasonal_naive,theta,ets"])
     ]
     automl = [[m for m in s if m] for s in automl if any(s)]
     rows: list[dict[str, Any]] = []

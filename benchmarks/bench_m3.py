@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         combined = combine_forecasts([forecasts[m] for m in members], QUANTILES)
         name = "ensemble(" + "+".join(members) + ")"
+        if name in results:  # the +arima default without arima run is the same combination
+            continue
         seconds = sum(results[m]["seconds"] for m in members)
         results[name] = {**score(combined, train, test), "seconds": seconds}
         print(f"{name:16s} {json.dumps(results[name])}", flush=True)

@@ -39,9 +39,10 @@ class Forecaster:
 
     The workflow follows Amazon Forecast's AutoPredictor on a laptop: ``fit(df, h)`` validates the
     history, backtests every model on the last ``n_windows`` windows of ``h`` periods, scores them by
-    mean weighted quantile loss (WQL) and keeps, per series, the candidate with the lowest score (ties go
-    to the simpler model). ``predict(h)`` refits the chosen models on the whole history and returns their
-    forecasts. With ``h`` omitted from ``fit``, the backtest runs at the first ``predict(h)``.
+    mean weighted quantile loss (WQL) and chooses a model per series: by default the dataset's best
+    candidate, unless the series' own best is clearly better (``select``; ties go to the simpler model).
+    ``predict(h)`` refits the chosen models on the whole history and returns their forecasts. With ``h``
+    omitted from ``fit``, the backtest runs at the first ``predict(h)``.
 
     Args:
         models: Model names from ``forecasting.models.MODELS`` and/or unfitted model objects (named by
@@ -49,7 +50,10 @@ class Forecaster:
         quantiles: Quantile levels in (0, 1), increasing. Output columns are named ``p10, p50, p90``.
         freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``).
         season_length: Periods per season (7 for daily data with a weekly cycle).
-        select: ``"series"`` (a model per series) or ``"dataset"`` (one model for all, as Amazon Forecast).
+        select: ``"auto"`` (default: the dataset's best model, switched on a series to that series' best
+            candidate when it has at most 0.7x its WQL there), ``"series"`` (the lowest mean WQL per series)
+            or ``"dataset"`` (one model for all, as Amazon Forecast); see
+            :func:`forecasting.automl.select_models`.
         candidates: The models that may be chosen (names among ``models``); the others are backtested for
             the leaderboard only. ``None``: every model but the baselines ``naive`` and
             ``seasonal_naive``, which on one or two windows win many series by luck; they are chosen only
@@ -82,7 +86,7 @@ class Forecaster:
         quantiles: Sequence[float] = DEFAULT_QUANTILES,
         freq: str = "D",
         season_length: int = 7,
-        select: Literal["series", "dataset"] = "series",
+        select: Literal["auto", "series", "dataset"] = "auto",
         candidates: Sequence[str] | None = None,
         n_windows: int = 1,
         step_size: int | None = None,
@@ -295,7 +299,7 @@ class Forecaster:
         missing = ids[~ids.isin(choices["unique_id"])]
         if len(missing):
             # Series too short for any backtest window get the model that did best over the dataset.
-            best = str(selection.choices["model"].mode().iloc[0]) if self.select == "dataset" else None
+            best = selection.anchor
             if best is None:
                 allowed = selection.overall[
                     selection.overall["model"].isin(self._eligible(list(cv["model"])))

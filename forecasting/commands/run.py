@@ -100,8 +100,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "run",
         help="backtest models, pick the best per series and forecast quantiles",
-        description="Backtest the models on the last windows of the history, choose the model with the "
-        "lowest mean weighted quantile loss per series (or one for all with --select dataset), forecast "
+        description="Backtest the models on the last windows of the history, choose a model per series "
+        "by mean weighted quantile loss (see --select), forecast "
         "--horizon periods and write forecasts, backtest values, accuracy, summary.json and charts to OUT.",
     )
     add_series_input_arguments(p)
@@ -125,7 +125,11 @@ def add_parser(subparsers: Any) -> None:
         help=f"comma list from {', '.join(MODELS)} (default: {','.join(DEFAULT_MODELS)})",
     )
     p.add_argument(
-        "--select", choices=SELECT_MODES, default="series", help="a model per series or one for all"
+        "--select",
+        choices=SELECT_MODES,
+        default="auto",
+        help="auto (default): the dataset's best model, or a series' own best where its WQL is at most 0.7x "
+        "that model's; series: the lowest mean WQL per series; dataset: one model for all",
     )
     p.add_argument(
         "--candidates",

@@ -8,6 +8,7 @@ import pytest
 
 from forecasting import DataError
 from forecasting.automl import default_candidates, model_order, select_models
+from forecasting.cli import build_parser
 from forecasting.forecaster import Forecaster
 
 
@@ -227,3 +228,37 @@ def test_default_candidates():
 def test_forecaster_rejects_candidates_that_are_not_models(weekly_frame):
     with pytest.raises(DataError, match="not among the models"):
         Forecaster(models=["naive", "ets"], candidates=["theta"]).fit(weekly_frame, h=7)
+
+
+def test_auto_mode_switches_from_the_dataset_model_only_on_a_clear_margin():
+    """ETS is best over the dataset; Theta is a bit better on s1 (0.8x) and much better on s2 (0.5x)."""
+    y = [10.0, 10.0]
+    cv = cv_frame(
+        [
+            ("s1", "ets", 0, y, [9.0, 9.0]),  # WQL 0.10
+            ("s1", "theta", 0, y, [9.2, 9.2]),  # 0.08
+            ("s2", "ets", 0, y, [9.0, 9.0]),  # 0.10
+            ("s2", "theta", 0, y, [9.5, 9.5]),  # 0.05
+            ("s3", "ets", 0, y, [10.0, 10.0]),  # 0
+            ("s3", "theta", 0, y, [5.0, 5.0]),  # 0.5
+        ]
+    )
+    auto = select(cv, select="auto")
+    assert auto.anchor == "ets"
+    picked = dict(zip(auto.choices["unique_id"], auto.choices["model"], strict=True))
+    assert picked == {"s1": "ets", "s2": "theta", "s3": "ets"}
+    basis = dict(zip(auto.choices["unique_id"], auto.choices["basis"], strict=True))
+    assert basis == {"s1": "dataset", "s2": "wql", "s3": "dataset"}
+    np.testing.assert_allclose(auto.choices["mean_wql"], [0.10, 0.05, 0.0], atol=1e-12)
+    # The plain per-series rule takes every lowest score.
+    series = select(cv, select="series")
+    assert series.choices["model"].tolist() == ["theta", "theta", "ets"]
+    assert series.anchor is None
+    assert select(cv, select="dataset").choices["model"].tolist() == ["ets"] * 3
+
+
+def test_the_forecaster_and_the_cli_default_to_auto():
+    assert Forecaster().select == "auto"
+    args = build_parser().parse_args(["run", "series.parquet", "-o", "out", "--horizon", "7"])
+    assert args.select == "auto"
+    assert args.candidates is None
