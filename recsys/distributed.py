@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from recsys.filters import Filters
@@ -68,7 +69,21 @@ def recommend_partition(
         items: The current catalog, or ``None``.
     """
     model = _cached_model(model_dir)
-    return model.recommend(user_ids, k=k, filters=filters, users=users, items=items)
+    # Scoring threads (implicit's OpenMP top-k, BLAS) as many as the worker's task slots: every worker of
+    # the machine would otherwise start one per core, and two single-threaded workers on two cores
+    # oversubscribed them 2x (each partition took 2.5x its time).
+    with threadpool_limits(_worker_threads()):
+        return model.recommend(user_ids, k=k, filters=filters, users=users, items=items)
+
+
+def _worker_threads() -> int:
+    """Task slots of the Dask worker running this task (1 outside a worker)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
 
 
 def partition_users(ids: Sequence[str] | np.ndarray, batch: int, n_partitions: int) -> list[np.ndarray]:
