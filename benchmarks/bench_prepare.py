@@ -34,18 +34,19 @@ EXCLUDED = ("Tax", "Credit", "Refund")
 SPEC = {"months": 24, "accounts": 40, "resources": 3, "parts": 4, "seed": 0, "version": 1}
 
 
-def _data(out: Path) -> dict[str, Path]:
-    """Write (or reuse) the 4x export and the hard-linked 1x view of it."""
+def _data(out: Path, months: int = SPEC["months"]) -> dict[str, Path]:
+    """Write (or reuse) the 4x export and the hard-linked 1x view of it (``months`` of hourly usage)."""
     from forecasting.billing.large import write_large_cur2
 
     big, small, marker = out / "cur2_4x", out / "cur2_1x", out / "data.json"
-    if not (marker.exists() and json.loads(marker.read_text()) == SPEC):
+    wanted = {**SPEC, "months": months}
+    if not (marker.exists() and json.loads(marker.read_text()) == wanted):
         import shutil
 
         shutil.rmtree(big, ignore_errors=True)
         shutil.rmtree(small, ignore_errors=True)
         start = time.perf_counter()
-        spec = {k: v for k, v in SPEC.items() if k != "version"}
+        spec = {k: v for k, v in wanted.items() if k != "version"}
         export = write_large_cur2(big, **spec)
         print(f"generated {export.rows:,} line items in {len(export.files)} files in "
               f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
@@ -54,7 +55,7 @@ def _data(out: Path) -> dict[str, Path]:
                 target = small / path.relative_to(big)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.link(path, target)
-        marker.write_text(json.dumps(SPEC))
+        marker.write_text(json.dumps(wanted))
     return {"1": small, "4": big}
 
 
@@ -163,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HERE / "out" / "prepare"), help="data and outputs folder")
     parser.add_argument("--scales", default="1,4", help="input sizes to run (1 and/or 4)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per method, best kept (pandas: 1)")
+    parser.add_argument(
+        "--months", type=int, default=SPEC["months"], help="months of usage (24: 1x = 21M rows; 6: 5.3M)"
+    )
     parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         _run_one(args.child, Path(args.input), out)
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    data = _data(out)
+    data = _data(out, args.months)
     results: dict[str, dict[str, dict]] = {}
     for scale in args.scales.split(","):
         results[scale] = {}
