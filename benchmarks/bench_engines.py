@@ -72,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     export = args.out / "ingest_8x"
 
     def forecast() -> pd.DataFrame:
-        return Forecaster(models=list(bench_scaling.FORECAST_MODELS), n_jobs=2).fit(series, h=14).predict(14)
+        fc = Forecaster(
+            models=list(bench_scaling.FORECAST_MODELS),
+            candidates=list(bench_scaling.FORECAST_CANDIDATES),
+            n_jobs=2,
+        )
+        return fc.fit(series, h=14).predict(14)
 
     rows = []
     start = time.perf_counter()
