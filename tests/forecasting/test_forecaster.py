@@ -120,13 +120,17 @@ def test_a_model_failing_on_some_series_warns_and_the_batch_goes_on(weekly_frame
 def test_series_too_short_to_backtest_use_the_dataset_winner(long_frame):
     pattern = np.array([1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.0])
     df = long_frame({"long": np.tile(pattern, 10), "new": pattern[:5]})
-    fc = Forecaster(models=["naive", "seasonal_naive"]).fit(df, h=14)
+    fc = Forecaster(models=["naive", "seasonal_naive"], select="series").fit(df, h=14)
     choices = fc.choices_.set_index("unique_id")
     assert choices.loc["long", "model"] == "seasonal_naive"
     assert choices.loc["long", "basis"] == "wql"
     assert choices.loc["new", "model"] == "seasonal_naive"
     assert choices.loc["new", "basis"] == "dataset"
     assert fc.predict(14).groupby("unique_id").size().eq(14).all()
+    # The default (auto) gives both the dataset's model; the backtested series says so in its basis.
+    auto = Forecaster(models=["naive", "seasonal_naive"]).fit(df, h=14).choices_.set_index("unique_id")
+    assert auto["model"].tolist() == ["seasonal_naive", "seasonal_naive"]
+    assert auto["basis"].tolist() == ["dataset", "dataset"]
 
 
 @pytest.mark.parametrize(
