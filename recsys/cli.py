@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name. Defaults to ``sys.argv[1:]``.
 
     Returns:
-        0 on success, 2 on bad input (a ``DataError``, or a path outside the tenant's workspace),
-        printed without a traceback.
+        0 on success, 2 on bad input (a ``DataError``, or a path outside the tenant's workspace) or an
+        ``OSError`` (disk full, read-only folder), printed without a traceback.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -62,12 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         confine_paths(args, WORKSPACE_PATHS.get(args.command, {}))
         return int(args.func(args))
-    except (DataError, WorkspaceError) as exc:
-        print(f"recommend {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        # A full disk, a read-only folder or a vanished file is the machine's state, not a bug: say it
-        # plainly (the outputs are written atomically, so earlier ones are intact).
+    # OSError: a full disk, a read-only folder or a vanished file is the machine's state, not a bug; it
+    # gets the same one-line message (outputs are written atomically, so earlier ones are intact).
+    except (DataError, WorkspaceError, OSError) as exc:
         print(f"recommend {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
