@@ -62,6 +62,7 @@ class Selection:
             all-zero window that no model forecast exactly) or ``dataset`` (the dataset's model: the
             dataset mode, or the auto mode where no candidate was clearly better).
         anchor: The dataset's model in the ``dataset`` and ``auto`` modes, else ``None``.
+        candidates: The models that could be chosen, simplest first.
         leaderboard: ``overall`` plus an ``automl`` row (the chosen model of each series), with
             ``relative_wql`` (mean WQL over the baseline's) and ``n_series`` (series that chose it).
     """
@@ -71,6 +72,7 @@ class Selection:
     choices: pd.DataFrame
     leaderboard: pd.DataFrame
     anchor: str | None = None
+    candidates: tuple[str, ...] = ()
 
 
 def model_order(names: Sequence[str]) -> list[str]:
@@ -148,9 +150,10 @@ def _per_series_choice(
     rmse = grouped["rmse"].mean(skipna=False).unstack("model").reindex(columns=order)
     wql_values, rmse_values = wql.to_numpy(dtype=float), rmse.loc[wql.index].to_numpy(dtype=float)
     # Non-candidates are masked out; they come back only for a series that no candidate could forecast.
-    eligible = np.isin(np.asarray(order, dtype=object), candidates)
+    names = np.asarray(order, dtype=object)
+    eligible = np.isin(names, candidates)
     pick = _first_best(np.where(eligible, wql_values, np.nan))
-    pick = _clear_wins(wql_values, pick, np.isin(np.asarray(order, dtype=object), challengers))
+    pick = _clear_wins(wql_values, pick, np.isin(names, challengers))
     basis = np.where(pick >= 0, "wql", "rmse")
     fallback = _first_best(np.where(eligible, rmse_values, np.nan))
     fallback = np.where(fallback >= 0, fallback, _first_best(wql_values))
@@ -285,7 +288,14 @@ def select_models(
             basis=np.where(keep, "dataset", choices["basis"].to_numpy(dtype=object)),
         )
     board = _leaderboard(common, choices, overall, cols, history, season_length, baseline)
-    return Selection(scores=scores, overall=overall, choices=choices, leaderboard=board, anchor=anchor)
+    return Selection(
+        scores=scores,
+        overall=overall,
+        choices=choices,
+        leaderboard=board,
+        anchor=anchor,
+        candidates=tuple(eligible),
+    )
 
 
 def _leaderboard(

@@ -10,7 +10,7 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
-from forecasting.automl import SELECT_MODES, Selection, default_candidates, model_order, select_models
+from forecasting.automl import SELECT_MODES, Selection, model_order, select_models
 from forecasting.backtest import splits
 from forecasting.errors import DataError
 from forecasting.models import MODELS, make_model
@@ -301,9 +301,7 @@ class Forecaster:
             # Series too short for any backtest window get the model that did best over the dataset.
             best = selection.anchor
             if best is None:
-                allowed = selection.overall[
-                    selection.overall["model"].isin(self._eligible(list(cv["model"])))
-                ]
+                allowed = selection.overall[selection.overall["model"].isin(selection.candidates)]
                 ranked = (allowed if len(allowed) else selection.overall).sort_values(
                     "mean_wql", kind="stable"
                 )
@@ -317,11 +315,6 @@ class Forecaster:
             log.info("%d series were too short to backtest; they use %s", len(missing), best)
         self.cv_, self.selection_, self.choices_ = cv, selection, choices
         self.h_ = h
-
-    def _eligible(self, names: Sequence[str]) -> list[str]:
-        if self.candidates is None:
-            return default_candidates(model_order(list(dict.fromkeys(names))))
-        return list(self.candidates)
 
     def _final(self, h: int) -> pd.DataFrame:
         assert self.choices_ is not None
