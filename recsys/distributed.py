@@ -69,21 +69,11 @@ def recommend_partition(
         items: The current catalog, or ``None``.
     """
     model = _cached_model(model_dir)
-    # Scoring threads (implicit's OpenMP top-k, BLAS) as many as the worker's task slots: every worker of
-    # the machine would otherwise start one per core, and two single-threaded workers on two cores
-    # oversubscribed them 2x (each partition took 2.5x its time).
-    with threadpool_limits(_worker_threads()):
+    # One scoring thread per task (implicit's OpenMP top-k, BLAS): a worker runs one task per task slot,
+    # so each slot is a core already. Left alone, every task started one thread per core, and two
+    # single-threaded workers on two cores oversubscribed them 2x (each partition took 2.5x its time).
+    with threadpool_limits(1):
         return model.recommend(user_ids, k=k, filters=filters, users=users, items=items)
-
-
-def _worker_threads() -> int:
-    """Task slots of the Dask worker running this task (1 outside a worker)."""
-    try:
-        from distributed import get_worker
-
-        return max(1, int(get_worker().state.nthreads))
-    except (ImportError, ValueError, AttributeError):
-        return 1
 
 
 def partition_users(ids: Sequence[str] | np.ndarray, batch: int, n_partitions: int) -> list[np.ndarray]:
