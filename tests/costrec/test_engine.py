@@ -74,3 +74,30 @@ def test_an_unreachable_scheduler_is_reported_with_its_address(monkeypatch):
 
 def test_one_local_worker_per_usable_core():
     assert default_workers() == len(os.sched_getaffinity(0))
+
+
+def test_local_workers_keep_glibc_malloc_defaults(monkeypatch):
+    pytest.importorskip("distributed")
+    from distributed.nanny import _get_env_variables
+
+    from costrec.engine import _default_malloc
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert "MALLOC_TRIM_THRESHOLD_" in _get_env_variables("distributed.nanny.pre-spawn-environ")
+    with _default_malloc():
+        env = _get_env_variables("distributed.nanny.pre-spawn-environ")
+    # Dask's trim threshold is gone; its thread limits stay (one thread per single-threaded worker).
+    assert "MALLOC_TRIM_THRESHOLD_" not in env
+    assert env["OMP_NUM_THREADS"] == "1"
+
+
+def test_a_trim_threshold_the_user_set_is_honoured(monkeypatch):
+    pytest.importorskip("distributed")
+    from distributed.nanny import _get_env_variables
+
+    from costrec.engine import _default_malloc
+
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1000000")
+    with _default_malloc():
+        env = _get_env_variables("distributed.nanny.pre-spawn-environ")
+    assert env["MALLOC_TRIM_THRESHOLD_"] == "1000000"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def client() -> Iterator[Client]:
 def model_dir(dataset: Dataset, new_model, tmp_path_factory) -> Path:
     # The hybrid scores users in batches of 512: the 900 users of the board make two partitions.
     return save_model(new_model("hybrid").fit(dataset), tmp_path_factory.mktemp("m") / "hybrid")
+
+
+def test_local_workers_run_without_dask_malloc_trim_threshold(client):
+    # A fixed trim threshold turns off glibc's adaptive mmap threshold and slowed scoring 1.5x.
+    env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert set(env.values()) == {None}
 
 
 @given(n=st.integers(0, 60), batch=st.integers(1, 9), parts=st.integers(1, 8))
