@@ -9,27 +9,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from forecasting.errors import DataError, DataWarning
+from forecasting.frequency import AUTO, infer_freq, resolve_freq
 
 __all__ = [
     "ValidSeries",
     "validate_series",
     "resolve_freq",
+    "frame_freq",
     "max_horizon",
     "check_horizon",
     "check_backtest",
 ]
 
 log = logging.getLogger(__name__)
-
-# Spellings that pandas 3 rejects; users still type them. Months, quarters and years are labelled by
-# their first day, as `forecast prepare` writes them (ME, QE, YE stay available for end-labelled data).
-_FREQ_ALIASES = {"H": "h", "T": "min", "S": "s", "M": "MS", "Q": "QS", "A": "YS", "Y": "YS"}
-# Anchored frequencies whose anchor we take from the data (a weekly series of Mondays is W-MON).
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
 @dataclass(frozen=True)
@@ -64,49 +58,6 @@ class ValidSeries:
     def history_length(self) -> int:
         """Number of periods of the longest series: the history length of the horizon rule."""
         return int(self.df.groupby("unique_id", sort=False).size().max())
-
-
-def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
-    """Turn a frequency (``D``, ``W``, ``MS``, ``QS``, ``H``...) into a pandas 3 alias anchored on the data.
-
-    Older spellings are translated (``H`` -> ``h``; ``M``, ``Q``, ``Y`` -> ``MS``, ``QS``, ``YS``: periods
-    labelled by their first day, as ``forecast prepare`` writes them). ``W``, ``QS`` and ``YS`` without an
-    explicit anchor take it from ``first`` (the earliest date): weekly data on Mondays is ``W-MON``,
-    quarterly data starting in February is ``QS-FEB``.
-
-    Args:
-        freq: The frequency as typed by a user.
-        first: The earliest timestamp of the data, used to anchor ``W``, ``QS``/``QE`` and ``YS``/``YE``.
-
-    Returns:
-        A frequency string that pandas 3 accepts.
-
-    Raises:
-        DataError: If pandas cannot read the frequency.
-
-    Example:
-        >>> resolve_freq("H"), resolve_freq("W", pd.Timestamp("2024-01-01")), resolve_freq("M")
-        ('h', 'W-MON', 'MS')
-    """
-    text = str(freq).strip()
-    head, sep, tail = text.partition("-")
-    digits = head.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    unit = _FREQ_ALIASES.get(head[len(digits) :], head[len(digits) :])
-    if not sep and first is not None:
-        if unit == "W":
-            sep, tail = "-", _WEEKDAYS[first.day_of_week]
-        elif unit in ("QS", "QE"):
-            # Quarters repeat every 3 months, so the first month's position in its quarter is the anchor.
-            sep, tail = "-", _MONTHS[(first.month - 1) % 3]
-        elif unit in ("YS", "YE"):
-            sep, tail = "-", _MONTHS[first.month - 1]
-    text = digits + unit + sep + tail
-    try:
-        return str(to_offset(text).freqstr)
-    except ValueError as exc:
-        raise DataError(
-            f"freq: {freq!r} is not a pandas frequency; use one of D, W (or W-MON...), MS, QS, h"
-        ) from exc
 
 
 def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
@@ -201,10 +152,34 @@ def _dimension_columns(df: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
     return dims.reset_index(drop=True)
 
 
+def _own_freq(ds: pd.Series) -> str | None:
+    try:
+        return infer_freq(ds)
+    except DataError:
+        return None
+
+
+def frame_freq(df: pd.DataFrame, freq: str | None = None, time_col: str = "ds") -> str:
+    """``freq`` as given, or when it is ``None``/``"auto"`` the one inferred from ``df[time_col]``.
+
+    A missing or unparseable column gives ``"D"`` or the parse error that :func:`validate_series` would
+    raise, so callers can settle the frequency (and what depends on it) before validating.
+
+    Example:
+        >>> frame_freq(pd.DataFrame({"ds": ["2024-01-31", "2024-02-29"]}))
+        'ME'
+    """
+    if freq is not None and str(freq).strip().lower() != AUTO:
+        return freq
+    if time_col not in df.columns or df.empty:
+        return "D"
+    return infer_freq(_to_datetime(df[time_col], time_col))
+
+
 def validate_series(
     df: pd.DataFrame,
     *,
-    freq: str = "D",
+    freq: str | None = "D",
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -225,7 +200,8 @@ def validate_series(
 
     Args:
         df: The long frame.
-        freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``...).
+        freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``...), or ``"auto"`` (or None)
+            to infer it from the dates (:func:`~forecasting.frequency.infer_freq`).
         id_col: Name of the series id column.
         time_col: Name of the timestamp column.
         target_col: Name of the value column.
@@ -253,7 +229,8 @@ def validate_series(
     )
     for col in extra:
         frame[col] = df[col].to_numpy()
-    freq = resolve_freq(freq, frame["ds"].min())
+    inferred = freq is None or str(freq).strip().lower() == AUTO
+    freq = resolve_freq(infer_freq(frame["ds"]) if inferred else str(freq), frame["ds"].min())
     dup = frame.duplicated(["unique_id", "ds"])
     if dup.any():
         first = frame.loc[dup].iloc[0]
@@ -275,6 +252,15 @@ def validate_series(
     out, filled = _fill_gaps(frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid)
     if filled.any():
         log.info("filled %d missing period(s) with 0 inside %d series", int(filled.sum()), len(dims))
+    if not inferred and filled.mean() > 0.5 and (own := _own_freq(frame["ds"])) not in (None, freq):
+        # Weekly data read as daily is mostly zeros: say so rather than forecast a sawtooth.
+        warnings.warn(
+            f"{int(filled.sum())} of {len(filled)} periods ({filled.mean():.0%}) were missing at frequency "
+            f"{freq!r} and filled with 0, but every date lies on the coarser grid {own!r}; if that is the "
+            f"data's frequency, pass --freq {own} (or freq='auto')",
+            DataWarning,
+            stacklevel=2,
+        )
     return ValidSeries(df=out, dims=dims, freq=freq, filled=filled)
 
 

@@ -73,7 +73,8 @@ def add_prepare_arguments(
     measures = "; ".join(f"{k}: {v}" for k, v in MEASURES.items())
     g.add_argument("--measure", default="unblended", choices=list(MEASURES),
                    help=f"cost to add up (default: unblended). {measures}")  # fmt: skip
-    g.add_argument("--freq", default="D", help=freq_help)
+    # None: D for a billing export; a series file's own frequency (inferred) in `forecast run`.
+    g.add_argument("--freq", default=None, help=freq_help)
     g.add_argument(
         "--charges",
         default="usage",
@@ -126,7 +127,7 @@ def prepare_from_args(
         input_path,
         dims=args.dims,
         measure=args.measure,
-        freq=args.freq,
+        freq=args.freq or "D",
         charges=args.charges,
         include_charges=args.include_charges,
         exclude_charges=args.exclude_charges,

@@ -21,6 +21,7 @@ from forecasting.forecaster import DEFAULT_MODELS, Forecaster
 from forecasting.models import MODELS
 from forecasting.runner import use_executor
 from forecasting.series_io import read_series_table
+from forecasting.validation import frame_freq
 
 __all__ = [
     "add_parser",
@@ -89,8 +90,9 @@ def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_prepare_arguments(
         parser,
-        freq_help="frequency of the series in INPUT: D, W, MS, QS, H (default: D); for a billing export, "
-        "the period to add costs up by: D, H, W (Monday) or M",
+        freq_help="frequency of the series in INPUT: D, W, MS, QS, h, ... (default: inferred from the dates, "
+        "the coarsest calendar grid that holds them all); for a billing export, the period to add costs up "
+        "by: D (default), H, W (Monday) or M",
         currency_help="the billing currency to read and show (default: the data's, else USD)",
     )
 
@@ -177,7 +179,11 @@ def load_series(path: str, args: argparse.Namespace, client: Client | None = Non
         info["prepare"] = result.report.summary()
         info["timings"] = {"prepare_seconds": round(time.perf_counter() - start, 3)}
         return SeriesInput(result.series, result.freq, info)
-    return SeriesInput(read_series_table(source), args.freq, info)
+    df = read_series_table(source)
+    freq = frame_freq(df, args.freq)
+    if args.freq is None:
+        info["freq_inferred"] = freq
+    return SeriesInput(df, freq, info)
 
 
 def _currency(dims: pd.DataFrame, given: str | None) -> str:
