@@ -19,7 +19,7 @@ from sklearn.preprocessing import normalize
 
 from recsys.context import Context
 
-__all__ = ["ContentSpace", "documents", "normalized"]
+__all__ = ["ContentSpace", "documents", "normalized", "unit_rows"]
 
 _TFIDF = {"ngram_range": (1, 2), "sublinear_tf": True, "stop_words": "english", "dtype": np.float32}
 
@@ -39,6 +39,18 @@ def documents(meta: pd.DataFrame | None, columns: Sequence[str], n: int) -> list
     for col in cols[1:]:
         text = text + " " + parts[col]
     return text.str.strip().tolist()
+
+
+def unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """Rows scaled to unit L2 norm (zero rows stay zero), float32 CSR.
+
+    A space without any column (items without metadata) stays empty instead of failing: every content
+    similarity is then 0 and the other signals decide.
+    """
+    csr = sp.csr_matrix(matrix, dtype=np.float32)
+    if csr.shape[1] == 0 or csr.shape[0] == 0:
+        return csr
+    return sp.csr_matrix(normalize(csr, copy=False), dtype=np.float32)
 
 
 def _tokens(doc: list[str]) -> list[str]:
@@ -115,7 +127,7 @@ class ContentSpace:
         if self.categories is not None:
             onehot = self.categories.transform(_categorical_tokens(meta, self.item_categoricals, n))
             blocks.append(sp.csr_matrix(onehot) / np.sqrt(max(1, len(self.item_categoricals))))
-        return sp.csr_matrix(normalize(sp.hstack(blocks, format="csr"), copy=False), dtype=np.float32)
+        return unit_rows(sp.hstack(blocks, format="csr"))
 
     def user_text(self, meta: pd.DataFrame | None, n: int) -> sp.csr_matrix:
         """User profile text projected into the item TF-IDF space (unit rows; zero rows without text)."""

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from recsys.context import Context
+from recsys.features import unit_rows
 from recsys.filters import Catalog, excluded_mask, top_k_dense
 from recsys.models.base import UserBatch
 from recsys.models.content import Content, ContentState
@@ -151,7 +151,7 @@ class Generators:
         for seg in self.segments:
             counts = sp.csr_matrix(seg.counts, dtype=np.float32)
             counts.data = np.log1p(counts.data)
-            profile = normalize(sp.csr_matrix(counts @ content.vectors[:n_fit]), copy=False)
+            profile = unit_rows(counts @ content.vectors[:n_fit])
             out.append(np.asarray((profile @ content.vectors.T).toarray(), dtype=np.float32))
         return out
 

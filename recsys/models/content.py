@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from recsys.context import Context
-from recsys.features import ContentSpace
+from recsys.features import ContentSpace, unit_rows
 from recsys.filters import Catalog, top_k_dense
 from recsys.models.base import Ranker, Recommender, TopK, UserBatch
 
@@ -75,7 +74,7 @@ class Content(Recommender):
         known = np.where(batch.rows >= 0, batch.rows, 0)
         weights = ctx.user_items[known].multiply((batch.rows >= 0)[:, None]).tocsr()
         weights.data = np.log1p(weights.data)
-        profile = normalize(sp.csr_matrix(weights @ state.vectors[:n_fit]), copy=False)
+        profile = unit_rows(weights @ state.vectors[:n_fit])
         out = {"history": _dense(profile @ state.vectors.T)}
         user_text = self.space_.user_text(batch.meta, len(batch.ids))
         if user_text.shape[1] and state.text.shape[1]:
