@@ -95,6 +95,10 @@ def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
         "by: D (default), H, W (Monday) or M",
         currency_help="the billing currency to read and show (default: the data's, else USD)",
     )
+    g = parser.add_argument_group("series file columns (outputs always use unique_id, ds)")
+    g.add_argument("--id-col", default="unique_id", help="series id column (default: unique_id)")
+    g.add_argument("--time-col", default="ds", help="timestamp column (default: ds)")
+    g.add_argument("--target-col", default="y", help="value column (default: y)")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -179,11 +183,38 @@ def load_series(path: str, args: argparse.Namespace, client: Client | None = Non
         info["prepare"] = result.report.summary()
         info["timings"] = {"prepare_seconds": round(time.perf_counter() - start, 3)}
         return SeriesInput(result.series, result.freq, info)
-    df = read_series_table(source)
+    df = _standard_columns(read_series_table(source), args, source)
     freq = frame_freq(df, args.freq)
     if args.freq is None:
         info["freq_inferred"] = freq
     return SeriesInput(df, freq, info)
+
+
+def _standard_columns(df: pd.DataFrame, args: argparse.Namespace, source: Path) -> pd.DataFrame:
+    """Rename the ``--id-col``, ``--time-col`` and ``--target-col`` columns to ``unique_id, ds, y``.
+
+    Amazon Forecast exports, for one, name them ``item_id, timestamp, target_value``.
+    """
+    wanted = {
+        getattr(args, "id_col", "unique_id"): "unique_id",
+        getattr(args, "time_col", "ds"): "ds",
+        getattr(args, "target_col", "y"): "y",
+    }
+    renames = {old: new for old, new in wanted.items() if old != new}
+    if not renames:
+        return df
+    flags = {"unique_id": "--id-col", "ds": "--time-col", "y": "--target-col"}
+    for old, new in renames.items():
+        if old not in df.columns:
+            raise DataError(
+                f"INPUT {str(source)!r} has no column {old!r} ({flags[new]}); its columns are "
+                f"{list(map(str, df.columns))[:20]}"
+            )
+        if new in df.columns:
+            raise DataError(
+                f"INPUT {str(source)!r} has both {old!r} ({flags[new]}) and {new!r}; rename or drop {new!r}"
+            )
+    return df.rename(columns=renames)
 
 
 def _currency(dims: pd.DataFrame, given: str | None) -> str:

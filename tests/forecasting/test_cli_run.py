@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -147,3 +148,33 @@ def test_an_os_error_is_a_message_and_status_2(series_file, tmp_path, capsys, mo
     assert err.startswith("forecast run: error:")
     assert "Input/output error" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_other_column_names_through_flags(tmp_path, long_frame):
+    t = np.arange(60)
+    df = long_frame({"a": 10 + (t % 7), "b": 20 + (t % 7)}, freq="D", start="2024-01-01")
+    theirs = df.rename(columns={"unique_id": "item_id", "ds": "timestamp", "y": "target_value"})
+    path = tmp_path / "amazon.csv"
+    theirs.to_csv(path, index=False)
+    flags = ["--id-col", "item_id", "--time-col", "timestamp", "--target-col", "target_value"]
+    out = tmp_path / "out"
+    args = ["run", str(path), "-o", str(out), "--horizon", "7", "--models", "seasonal_naive", "-q"]
+    assert main([*args, *flags]) == 0
+    final = pd.read_parquet(out / "forecasts.parquet")
+    assert set(final["unique_id"]) == {"a", "b"}
+    expected = df.groupby("unique_id")["y"].apply(lambda y: list(y.iloc[-7:])).to_dict()
+    for uid, rows in final.groupby("unique_id"):
+        np.testing.assert_allclose(rows.sort_values("ds")["p50"], expected[uid])
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--id-col", "nope"], "no column 'nope' \\(--id-col\\)"),
+        (["--target-col", "unique_id"], "both 'unique_id' \\(--target-col\\) and 'y'"),
+    ],
+)
+def test_column_flags_that_do_not_fit_exit_2(series_file, tmp_path, capsys, flags, message):
+    args = ["run", str(series_file), "-o", str(tmp_path / "out"), "--horizon", "7", *flags]
+    assert main(args) == 2
+    assert re.search(message, capsys.readouterr().err)
