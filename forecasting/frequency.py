@@ -22,7 +22,7 @@ from pandas.tseries.frequencies import to_offset
 
 from forecasting.errors import DataError
 
-__all__ = ["infer_freq", "resolve_freq", "AUTO"]
+__all__ = ["infer_freq", "resolve_freq", "is_auto", "AUTO"]
 
 AUTO = "auto"
 # Spellings that pandas 3 rejects; users still type them. Months, quarters and years are labelled by
@@ -76,6 +76,11 @@ def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
         raise DataError(
             f"freq: {freq!r} is not a pandas frequency; use one of D, W (or W-MON...), MS, QS, h"
         ) from exc
+
+
+def is_auto(freq: str | None) -> bool:
+    """Whether ``freq`` asks for inference: ``None`` or ``"auto"`` (any case)."""
+    return freq is None or str(freq).strip().lower() == AUTO
 
 
 def _on_grid(dates: pd.DatetimeIndex, freq: str) -> bool:

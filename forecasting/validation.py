@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import DataError, DataWarning
-from forecasting.frequency import AUTO, infer_freq, resolve_freq
+from forecasting.frequency import infer_freq, is_auto, resolve_freq
 
 __all__ = [
     "ValidSeries",
@@ -169,11 +169,13 @@ def frame_freq(df: pd.DataFrame, freq: str | None = None, time_col: str = "ds") 
         >>> frame_freq(pd.DataFrame({"ds": ["2024-01-31", "2024-02-29"]}))
         'ME'
     """
-    if freq is not None and str(freq).strip().lower() != AUTO:
-        return freq
+    if not is_auto(freq):
+        return str(freq)
     if time_col not in df.columns or df.empty:
         return "D"
-    return infer_freq(_to_datetime(df[time_col], time_col))
+    # Series share their dates: the distinct values are enough. Missing ones are left to validate_series,
+    # which parses every row and reports how many there are.
+    return infer_freq(_to_datetime(pd.Series(pd.unique(df[time_col].dropna())), time_col))
 
 
 def validate_series(
@@ -229,7 +231,7 @@ def validate_series(
     )
     for col in extra:
         frame[col] = df[col].to_numpy()
-    inferred = freq is None or str(freq).strip().lower() == AUTO
+    inferred = is_auto(freq)
     freq = resolve_freq(infer_freq(frame["ds"]) if inferred else str(freq), frame["ds"].min())
     dup = frame.duplicated(["unique_id", "ds"])
     if dup.any():

@@ -195,11 +195,7 @@ def _standard_columns(df: pd.DataFrame, args: argparse.Namespace, source: Path) 
 
     Amazon Forecast exports, for one, name them ``item_id, timestamp, target_value``.
     """
-    wanted = {
-        getattr(args, "id_col", "unique_id"): "unique_id",
-        getattr(args, "time_col", "ds"): "ds",
-        getattr(args, "target_col", "y"): "y",
-    }
+    wanted = {args.id_col: "unique_id", args.time_col: "ds", args.target_col: "y"}
     renames = {old: new for old, new in wanted.items() if old != new}
     if not renames:
         return df
