@@ -167,20 +167,12 @@ def _point(kind: str, n: int, out: Path, base: int) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _short(n: float) -> str:
-    """``864000`` -> ``864k``, ``6912000`` -> ``6.9M``: tick labels that fit side by side."""
-    for size, suffix in ((1e6, "M"), (1e3, "k")):
-        if n >= size:
-            return f"{n / size:.3g}{suffix}"
-    return f"{n:g}"
-
-
 def _plot(results: dict[str, list[dict[str, float]]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FixedLocator, NullLocator
+    from matplotlib.ticker import EngFormatter, FixedLocator, NullLocator
 
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), sharex="col")
     units = {"ingest": "line items", "forecast": "series", "recommend": "users"}
@@ -197,7 +189,7 @@ def _plot(results: dict[str, list[dict[str, float]]], path: Path) -> None:
         # Ticks at the measured sizes only: log-scale minor labels overlap on a 1x-8x range.
         axes[1, col].xaxis.set_major_locator(FixedLocator(x))
         axes[1, col].xaxis.set_minor_locator(NullLocator())
-        axes[1, col].set_xticklabels([_short(v) for v in x])
+        axes[1, col].xaxis.set_major_formatter(EngFormatter(sep=""))
         axes[1, col].set_ylim(bottom=0)
     axes[0, 0].set_ylabel("seconds")
     axes[1, 0].set_ylabel("peak RSS (MB)")
