@@ -63,6 +63,10 @@ class Context:
         event_weights: Weight per event type, if the log had event types.
         last_time: Latest interaction time (the default reference time for item ages), if known.
         times: ``(users, items)`` CSR of each pair's last interaction time in epoch seconds, if known.
+        seen: ``(users, items)`` CSR of every pair the user touched in the input, including rows a value
+            threshold or a zero weight dropped (``exclude="seen"``); ``None`` means ``user_items``.
+        default_exclude: The exclusion filter chosen from the data (``"seen"`` or ``"converted"``).
+        revisit_share: How often users returned to an item they had left, if known.
     """
 
     users: IdIndex
@@ -78,6 +82,9 @@ class Context:
     event_weights: dict[str, float] | None
     last_time: pd.Timestamp | None
     times: sp.csr_matrix | None = None
+    seen: sp.csr_matrix | None = None
+    default_exclude: str = "converted"
+    revisit_share: float | None = None
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> Context:
@@ -88,11 +95,22 @@ class Context:
         if inter.empty:
             msg = "The training interactions are empty; nothing to fit."
             raise DataError(msg)
+        extra = dataset.seen
         user_ids = pd.concat(
-            [inter["user_id"], *([dataset.users["user_id"]] if dataset.users is not None else [])]
+            [
+                inter["user_id"],
+                *([dataset.users["user_id"]] if dataset.users is not None else []),
+                *([extra["user_id"]] if extra is not None else []),
+            ]
         )
+        # Items only seen in dropped rows get a row too, so the seen filter can hold them out of any
+        # catalog later (they have no interactions: models treat them as new items).
         item_ids = pd.concat(
-            [inter["item_id"], *([dataset.items["item_id"]] if dataset.items is not None else [])]
+            [
+                inter["item_id"],
+                *([dataset.items["item_id"]] if dataset.items is not None else []),
+                *([extra["item_id"]] if extra is not None else []),
+            ]
         )
         users, items = IdIndex(user_ids.astype(str)), IdIndex(item_ids.astype(str))
         rows, cols = users.rows(inter["user_id"]), items.rows(inter["item_id"])
@@ -110,6 +128,16 @@ class Context:
         converted = sp.csr_matrix(
             (np.ones(int(mask.sum()), np.float32), (rows[mask], cols[mask])), shape=shape
         )
+        seen = None
+        if extra is not None and len(extra):
+            pairs = sp.csr_matrix(
+                (
+                    np.ones(len(extra), np.float32),
+                    (users.rows(extra["user_id"].astype(str)), items.rows(extra["item_id"].astype(str))),
+                ),
+                shape=shape,
+            )
+            seen = sp.csr_matrix(((pairs + converted + (user_items > 0)) > 0).astype(np.float32))
         user_meta = _aligned(dataset.users, users, "user_id")
         item_meta = _aligned(dataset.items, items, "item_id")
         last_time, times = None, None
@@ -131,6 +159,9 @@ class Context:
             event_weights=dict(dataset.event_weights) if dataset.event_weights else None,
             last_time=last_time,
             times=times,
+            seen=seen,
+            default_exclude=dataset.default_exclude,
+            revisit_share=dataset.revisit_share,
         )
 
     @property
@@ -152,6 +183,8 @@ class Context:
         save_csr(self.converted, folder / "converted.npz")
         if self.times is not None:
             save_csr(self.times, folder / "times.npz")
+        if self.seen is not None:
+            save_csr(self.seen, folder / "seen.npz")
         if self.user_meta is not None:
             self.user_meta.to_parquet(folder / "user_meta.parquet", index=False)
         if self.item_meta is not None:
@@ -163,6 +196,8 @@ class Context:
             "expires_col": self.expires_col,
             "event_weights": self.event_weights,
             "last_time": None if self.last_time is None else self.last_time.isoformat(),
+            "default_exclude": self.default_exclude,
+            "revisit_share": self.revisit_share,
         }
         (folder / "context.json").write_text(json.dumps(info, indent=1, sort_keys=True), encoding="utf-8")
 
@@ -189,4 +224,7 @@ class Context:
             event_weights=info["event_weights"],
             last_time=None if info["last_time"] is None else pd.Timestamp(info["last_time"]),
             times=load_csr(folder / "times.npz") if (folder / "times.npz").exists() else None,
+            seen=load_csr(folder / "seen.npz") if (folder / "seen.npz").exists() else None,
+            default_exclude=info.get("default_exclude", "converted"),
+            revisit_share=info.get("revisit_share"),
         )

@@ -9,7 +9,11 @@ import pandas as pd
 
 from recsys.errors import DataError
 
-__all__ = ["Dataset", "RECOMMENDATION_COLUMNS", "INTERACTION_COLUMNS"]
+__all__ = ["Dataset", "RECOMMENDATION_COLUMNS", "INTERACTION_COLUMNS", "REVISIT_THRESHOLD"]
+
+# Users who return to an item they left in fewer than one event in ten (job boards: 4-7%, ratings: 0%)
+# are better served by lists without the items they saw; above it, only conversions are excluded.
+REVISIT_THRESHOLD = 0.10
 
 # Every recommender returns a frame with exactly these columns, ``rank`` starting at 1 per user.
 RECOMMENDATION_COLUMNS: tuple[str, ...] = ("user_id", "rank", "item_id", "score", "source")
@@ -30,12 +34,18 @@ class Dataset:
             from ``interactions`` are new items that content-based models can still recommend.
         event_weights: The weight of each event type, when ``interactions`` has ``event_type``. The
             strongest type(s) (e.g. ``apply``) are conversions: filters exclude converted items.
+        seen: Optional ``user_id, item_id`` pairs the users touched beyond ``interactions`` (e.g. ratings
+            below a threshold): excluded under ``exclude="seen"``, never learned from.
+        revisit_share: How often users return to items they left (``None`` when unknown); it chooses the
+            default exclusion filter (see :data:`REVISIT_THRESHOLD`).
     """
 
     interactions: pd.DataFrame
     users: pd.DataFrame | None = None
     items: pd.DataFrame | None = None
     event_weights: Mapping[str, float] | None = None
+    seen: pd.DataFrame | None = None
+    revisit_share: float | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in ("user_id", "item_id", "weight") if c not in self.interactions.columns]
@@ -60,3 +70,12 @@ class Dataset:
             return ()
         top = max(self.event_weights.values())
         return tuple(sorted(e for e, w in self.event_weights.items() if w == top))
+
+    @property
+    def default_exclude(self) -> str:
+        """``"seen"`` when users rarely revisit items (or cannot, as with ratings), else ``"converted"``."""
+        if self.revisit_share is None:
+            # Without an event order nothing shows that users come back, and a list of what they already
+            # saw wastes its slots.
+            return "seen"
+        return "seen" if self.revisit_share < REVISIT_THRESHOLD else "converted"

@@ -13,9 +13,18 @@ from recsys.context import Context
 from recsys.errors import DataError
 from recsys.index import IdIndex
 
-__all__ = ["EXCLUDE", "Catalog", "Filters", "build_catalog", "excluded_mask", "exclusions", "top_k_dense"]
+__all__ = [
+    "EXCLUDE",
+    "Catalog",
+    "Filters",
+    "build_catalog",
+    "excluded_mask",
+    "exclusions",
+    "resolve_exclude",
+    "top_k_dense",
+]
 
-EXCLUDE = ("converted", "seen", "none")
+EXCLUDE = ("auto", "converted", "seen", "none")
 
 
 @dataclass(frozen=True)
@@ -23,14 +32,17 @@ class Filters:
     """Which items may appear in a user's list.
 
     Attributes:
-        exclude: ``"converted"`` drops items the user converted on (applied to; every interacted item when
-            the log has no event types), ``"seen"`` drops every item the user interacted with, ``"none"``
-            keeps them.
+        exclude: ``"auto"`` (default) uses the filter chosen from the training data (``"seen"`` when users
+            rarely return to an item they left, else ``"converted"``; see
+            :attr:`recsys.dataset.Dataset.default_exclude`), ``"converted"`` drops items the user converted
+            on (applied to; every interacted item when the log has no event types), ``"seen"`` drops every
+            item the user interacted with in the input (rows a value threshold dropped included),
+            ``"none"`` keeps them.
         as_of: Drop postings whose expiry date is before this time; also the reference time of item ages.
         whitelist: If given, only these item ids may be recommended.
     """
 
-    exclude: str = "converted"
+    exclude: str = "auto"
     as_of: pd.Timestamp | None = None
     whitelist: frozenset[str] | None = None
 
@@ -41,7 +53,7 @@ class Filters:
 
     @classmethod
     def make(
-        cls, exclude: str = "converted", as_of: object = None, whitelist: Iterable[str] | None = None
+        cls, exclude: str = "auto", as_of: object = None, whitelist: Iterable[str] | None = None
     ) -> Filters:
         """Build filters from loose inputs (a date string for ``as_of``, any iterable of ids)."""
         stamp = None if as_of is None else pd.Timestamp(as_of)  # type: ignore[arg-type]
@@ -125,12 +137,21 @@ def build_catalog(ctx: Context, filters: Filters, items: pd.DataFrame | None = N
 
 def exclusions(ctx: Context, user_rows: np.ndarray, n_items: int, exclude: str) -> sp.csr_matrix:
     """Per-user excluded items as a ``(len(user_rows), n_items)`` CSR (unknown users, row -1: none)."""
-    source = ctx.converted if exclude == "converted" else ctx.user_items
+    exclude = resolve_exclude(ctx, exclude)
+    if exclude == "converted":
+        source = ctx.converted
+    else:
+        source = ctx.seen if ctx.seen is not None else ctx.user_items
     known = np.where(user_rows >= 0, user_rows, 0)
     picked = source[known] if exclude != "none" else sp.csr_matrix((len(user_rows), source.shape[1]))
     picked = sp.csr_matrix(picked.multiply((user_rows >= 0)[:, None]))
     picked.eliminate_zeros()
     return sp.csr_matrix((picked.data, picked.indices, picked.indptr), shape=(len(user_rows), n_items))
+
+
+def resolve_exclude(ctx: Context, exclude: str) -> str:
+    """The filter ``"auto"`` stands for with this model (the one chosen from its training data)."""
+    return ctx.default_exclude if exclude == "auto" else exclude
 
 
 def excluded_mask(exclude: sp.csr_matrix, ids: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from recsys.dataset import Dataset
-from recsys.interactions import DEFAULT_WEIGHTS, EventColumns, aggregate_events, read_events
+from recsys.interactions import DEFAULT_WEIGHTS, EventColumns, aggregate_events, read_log
 from recsys.metadata import date_column, read_metadata
 from recsys.prune import PruneStep, prune
 
@@ -26,6 +26,9 @@ class Inputs:
         items: Item metadata (``item_id`` + features), or ``None``.
         weights: Event weights when the log has event types, else ``None``.
         prune_steps: Counts at each pruning step.
+        seen: Every ``user_id, item_id`` pair of the input, dropped rows included (``--exclude seen``).
+        revisit_share: How often users return to an item they left (see
+            :func:`recsys.interactions.revisit_share`), ``None`` without timestamps.
     """
 
     events: pd.DataFrame
@@ -33,6 +36,8 @@ class Inputs:
     items: pd.DataFrame | None = None
     weights: Mapping[str, float] | None = None
     prune_steps: list[PruneStep] = field(default_factory=list)
+    seen: pd.DataFrame | None = None
+    revisit_share: float | None = None
 
     def dataset(
         self, events: pd.DataFrame | None = None, *, posted_before: pd.Timestamp | None = None
@@ -48,8 +53,22 @@ class Inputs:
         posted = date_column(items, "posted")
         if items is not None and posted is not None and posted_before is not None:
             items = items[~(items[posted] >= posted_before)]
+        chosen = self.events if events is None else events
+        seen = self.seen
+        if seen is not None and events is not None:
+            # A split's training part must not learn which held-out pairs exist: keep the seen pairs of the
+            # users' kept events plus the pairs that never reached the events (dropped by a threshold).
+            dropped = ~pd.MultiIndex.from_frame(seen).isin(
+                pd.MultiIndex.from_frame(self.events[["user_id", "item_id"]])
+            )
+            seen = pd.concat([seen[dropped], chosen[["user_id", "item_id"]]]).drop_duplicates()
         return Dataset(
-            aggregate_events(self.events if events is None else events), self.users, items, self.weights
+            aggregate_events(chosen),
+            self.users,
+            items,
+            self.weights,
+            seen=seen,
+            revisit_share=self.revisit_share,
         )
 
 
@@ -75,11 +94,11 @@ def load_inputs(
         min_item_interactions: Prune items with fewer distinct users.
     """
     cols = columns or EventColumns()
-    events = read_events(interactions, columns=cols, weights=weights)
+    log = read_log(interactions, columns=cols, weights=weights)
     events, steps = prune(
-        events, min_user_interactions=min_user_interactions, min_item_interactions=min_item_interactions
+        log.events, min_user_interactions=min_user_interactions, min_item_interactions=min_item_interactions
     )
     user_meta = read_metadata(users, id_col=cols.user, canonical="user_id") if users is not None else None
     item_meta = read_metadata(items, id_col=cols.item, canonical="item_id") if items is not None else None
     used = dict(weights or DEFAULT_WEIGHTS) if "event_type" in events.columns else None
-    return Inputs(events, user_meta, item_meta, used, steps)
+    return Inputs(events, user_meta, item_meta, used, steps, log.seen, log.revisit_share)

@@ -15,10 +15,13 @@ from recsys.errors import DataError
 __all__ = [
     "DEFAULT_WEIGHTS",
     "EventColumns",
+    "EventLog",
     "aggregate_events",
     "parse_timestamps",
     "parse_weights",
     "read_events",
+    "read_log",
+    "revisit_share",
     "read_table",
     "to_utc",
 ]
@@ -173,6 +176,44 @@ def _event_weights(events: pd.Series, weights: Mapping[str, float], where: str) 
     return names.map(dict(weights)).to_numpy(dtype=float)
 
 
+@dataclass(frozen=True)
+class EventLog:
+    """An interaction log as read: the events to learn from, and every pair the users touched.
+
+    Attributes:
+        events: One row per kept event: ``user_id, item_id, weight[, timestamp][, event_type]``.
+        seen: Distinct ``user_id, item_id`` pairs of every row of the input, including rows dropped by the
+            value threshold or a zero event weight: what ``--exclude seen`` removes from a user's lists.
+        revisit_share: Share of the input's events that return to an item the user had left for another
+            one (consecutive events on the same item are one visit), or ``None`` without timestamps.
+    """
+
+    events: pd.DataFrame
+    seen: pd.DataFrame
+    revisit_share: float | None
+
+
+def revisit_share(events: pd.DataFrame) -> float | None:
+    """Share of events that come back to an item the user already saw, after having moved on to another.
+
+    A view followed by an apply on the same job is one visit; viewing job A, then B, then A again is a
+    revisit. Users who rarely revisit should not be shown what they already saw.
+
+    Example:
+        >>> ev = pd.DataFrame({"user_id": list("aaaa"), "item_id": list("xxyx"),
+        ...                    "timestamp": pd.date_range("2024-01-01", periods=4, freq="h")})
+        >>> revisit_share(ev)
+        0.25
+    """
+    if "timestamp" not in events.columns or events.empty:
+        return None
+    ordered = events.sort_values(["user_id", "timestamp"], kind="stable")
+    same_user = ordered["user_id"].eq(ordered["user_id"].shift())
+    same_item = ordered["item_id"].eq(ordered["item_id"].shift())
+    first = ~ordered.duplicated(["user_id", "item_id"])
+    return float((~first & ~(same_user & same_item)).mean())
+
+
 def read_events(
     source: str | Path | pd.DataFrame,
     *,
@@ -181,6 +222,19 @@ def read_events(
 ) -> pd.DataFrame:
     """Read an interaction log into canonical events: ``user_id, item_id, weight[, timestamp][, event_type]``.
 
+    The events of :func:`read_log`; see there for the arguments.
+    """
+    return read_log(source, columns=columns, weights=weights).events
+
+
+def read_log(
+    source: str | Path | pd.DataFrame,
+    *,
+    columns: EventColumns | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> EventLog:
+    """Read an interaction log: canonical events, every touched pair, and how often users revisit items.
+
     Args:
         source: A CSV/Parquet path or a frame.
         columns: Column names; defaults to ``user_id, item_id, timestamp, event_type``. A default time or
@@ -188,7 +242,8 @@ def read_events(
         weights: Weight per event type; defaults to ``view=1,click=2,apply=5``. Weight 0 drops an event type.
 
     Returns:
-        One row per kept event, in file order, ids as strings.
+        The kept events (one row per event, in file order, ids as strings), the seen pairs and the
+        revisit share.
 
     Raises:
         DataError: Missing columns, unparseable timestamps, unknown event types, or no rows left.
@@ -196,6 +251,9 @@ def read_events(
     cols = columns or EventColumns()
     where = str(source) if not isinstance(source, pd.DataFrame) else "interactions"
     frame = read_table(source) if not isinstance(source, pd.DataFrame) else source
+    if frame.empty:
+        msg = f"{where} has a header but no rows; give a log with at least one user-item event."
+        raise DataError(msg)
     defaults = EventColumns()
     time_col = cols.time if cols.time in frame.columns or cols.time != defaults.time else None
     event_col = cols.event if cols.event in frame.columns or cols.event != defaults.event else None
@@ -222,18 +280,31 @@ def read_events(
         out["timestamp"] = parse_timestamps(
             frame[time_col].reset_index(drop=True), f"{where} column {time_col!r}"
         )
+    seen = out[["user_id", "item_id"]].drop_duplicates().reset_index(drop=True)
+    revisits = revisit_share(out)
+    n_rows = len(out)
+    below = np.zeros(n_rows, dtype=bool)
     if cols.value is not None:
         value = pd.to_numeric(frame[cols.value], errors="coerce").to_numpy()
         if np.isnan(value).any():
             msg = f"{where} column {cols.value!r} has non-numeric values; --value-col needs numbers."
             raise DataError(msg)
         if cols.min_value is not None:
-            out = out[value >= cols.min_value]
-    out = out[out["weight"] > 0].reset_index(drop=True)
+            below = value < cols.min_value
+    zero = (out["weight"] <= 0).to_numpy()
+    out = out[~below & ~zero].reset_index(drop=True)
     if out.empty:
-        msg = f"{where}: no events left after dropping zero-weight events and values below the threshold."
+        reasons = []
+        if below.any():
+            reasons.append(f"{int(below.sum())} below --min-value {cols.min_value:g} in {cols.value!r}")
+        if zero.any():
+            reasons.append(f"{int(zero.sum())} of event types with weight 0")
+        msg = (
+            f"{where}: all {n_rows} events were dropped ({'; '.join(reasons)}). Lower --min-value or give "
+            "the dropped event types a positive weight with --weights."
+        )
         raise DataError(msg)
-    return out
+    return EventLog(out, seen, revisits)
 
 
 def aggregate_events(events: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from costrec.atomic import write_frame
 from costrec.engine import add_engine_arguments, engine_client
 from recsys.distributed import WORKER_MODULES, recommend_on_cluster
 from recsys.errors import DataError
-from recsys.filters import EXCLUDE, Filters
+from recsys.filters import EXCLUDE, Filters, resolve_exclude
 from recsys.interactions import read_table
 from recsys.metadata import prepare_metadata, read_metadata
 from recsys.store import load_model, read_manifest
@@ -47,9 +47,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--as-of", metavar="DATE", help="drop postings that expired before this date")
     parser.add_argument(
         "--exclude",
-        default="converted",
+        default="auto",
         choices=EXCLUDE,
-        help="drop items the user converted on (default; e.g. applied to), every seen item, or none",
+        help="items left out of each user's list: 'seen' (every item the user interacted with, rows "
+        "dropped by --min-value included), 'converted' (items applied to), 'none', or 'auto' (default: "
+        "the choice made from the training data, 'seen' when users rarely go back to an item)",
     )
     parser.add_argument("--user-col", help="user id column of --users (default: as in training)")
     parser.add_argument("--item-col", help="item id column of --items (default: as in training)")
@@ -86,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         msg = f"--as-of {args.as_of!r} is not a date ({exc}); write e.g. 2024-05-01."
         raise DataError(msg) from exc
+    if args.exclude == "auto":
+        ctx = model.context_
+        chosen = resolve_exclude(ctx, "auto")
+        share = "unknown" if ctx.revisit_share is None else f"{ctx.revisit_share:.1%}"
+        print(f"--exclude auto: '{chosen}' (users revisited an item they had left in {share} of events)")
     with engine_client(args, DataError, preload=WORKER_MODULES) as client:
         if client is None:
             recs = model.recommend(

@@ -36,6 +36,8 @@ def test_lists_hold_only_eligible_unique_items_and_as_many_as_possible(data, fit
         expired = items.loc[items["expires_at"] < pd.Timestamp(as_of), "item_id"]
         eligible -= set(expired)
     inter = dataset.interactions
+    if exclude == "auto":
+        exclude = model.context_.default_exclude
     if exclude == "converted":
         excluded = inter[inter["event_type"] == "apply"]
     elif exclude == "seen":

@@ -116,7 +116,9 @@ def test_new_job_stays_out_of_the_lists_of_users_with_another_occupation_and_sta
         )
         unrelated.append(set(profiles.index[known & (occupation != cluster) & (profiles["state"] != state)]))
     catalog = pd.concat([items, pd.DataFrame(rows)], ignore_index=True)
-    recs = model.recommend(sorted(profiles.index[known]), k=10, filters=Filters(as_of=now), items=catalog)
+    recs = model.recommend(
+        sorted(profiles.index[known]), k=10, filters=Filters(exclude="converted", as_of=now), items=catalog
+    )
     reached = recs.groupby("item_id")["user_id"].agg(set)
     audiences = [reached.get(f"new-{n}", set()) for n in range(len(rows))]
     wrong = [len(audience & others) for audience, others in zip(audiences, unrelated, strict=True)]
