@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 from recsys.models.base import Recommender
 from recsys.models.content import Content
+from recsys.models.ease import EASE
 from recsys.models.factorization import ALS, BPR, ItemKNN
 from recsys.models.hybrid import Hybrid
 from recsys.models.popularity import Popularity
 
-__all__ = ["ALS", "BPR", "Content", "Hybrid", "MODELS", "ItemKNN", "Popularity", "Recommender"]
+__all__ = ["ALS", "BPR", "Content", "EASE", "Hybrid", "MODELS", "ItemKNN", "Popularity", "Recommender"]
 
 
 def _segment_popularity() -> Popularity:
@@ -23,6 +24,7 @@ MODELS: dict[str, Callable[..., Recommender]] = {
     "als": ALS,
     "bpr": BPR,
     "item_knn": ItemKNN,
+    "ease": EASE,
     "content": Content,
     "hybrid": Hybrid,
 }

@@ -32,7 +32,7 @@ def test_fit_returns_self_and_output_has_the_contract_shape(name, fitted, datase
         assert group["score"].is_monotonic_decreasing
         assert len(group) == 10
     assert recs["score"].notna().all()
-    assert set(recs["source"]) <= {"als", "bpr", "item_knn", "content", "popularity", "segment_popularity"}
+    assert set(recs["source"]) <= set(MODELS) | {"popularity", "segment_popularity"}
 
 
 def test_unknown_and_cold_users_get_full_lists(name, fitted, users) -> None:
