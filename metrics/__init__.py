@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from metrics.compare import Lift, lift, lift_table
+from metrics.compare import Lift, lift, lift_table, mean_interval
 from metrics.forecast import (
     coverage_score,
     interval_width_loss,
@@ -42,6 +42,7 @@ __all__ = [
     "lift_table",
     "mape_error",
     "mase_error",
+    "mean_interval",
     "mrr_at_k",
     "ndcg_at_k",
     "pinball_loss",

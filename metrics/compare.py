@@ -11,7 +11,7 @@ import pandas as pd
 
 from metrics._checks import as_float_1d, check_same_length, require_columns
 
-__all__ = ["Lift", "lift", "lift_table"]
+__all__ = ["Lift", "lift", "lift_table", "mean_interval"]
 
 # Resampled index matrices are built in chunks of at most this many cells, to bound memory on 100k users.
 _CHUNK_CELLS = 1 << 22
@@ -94,6 +94,31 @@ def _boot_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     over_zero = (b == 0) & (a != 0)
     out[over_zero] = np.copysign(np.inf, a[over_zero])
     return out
+
+
+def mean_interval(
+    per_unit: Any, *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of a per-unit metric (units resampled with replacement).
+
+    Args:
+        per_unit: Metric per unit (user or series); NaN is not allowed.
+        n_boot: Number of bootstrap resamples. Defaults to 1000.
+        ci: Confidence level. Defaults to 0.95.
+        seed: Seed of numpy's random generator. Defaults to 0.
+
+    Returns:
+        ``(low, high)``, the percentile interval of the resampled means.
+
+    Example:
+        >>> lo, hi = mean_interval([0.0, 1.0] * 50, n_boot=500)
+        >>> 0.38 < lo < 0.5 < hi < 0.62
+        True
+    """
+    a = as_float_1d("per_unit", per_unit)
+    _check_options(n_boot, ci)
+    means, _ = _bootstrap_means(a, a, int(n_boot), seed)
+    return _percentile_interval(means, float(ci))
 
 
 def lift(per_unit_a: Any, per_unit_b: Any, *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> Lift:

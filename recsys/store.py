@@ -19,12 +19,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from costrec.atomic import atomic_dir
+from costrec.atomic import atomic_dir, write_text
 from recsys.context import Context
 from recsys.errors import DataError, DataWarning
 from recsys.models import MODELS, Recommender
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_manifest", "save_model"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_manifest", "save_model", "write_gate"]
+
+# Written after the model, by a retrain that kept it: the one file outside the hashes.
+GATE = "gate.json"
 
 FORMAT = "costrec.recsys.model"
 FORMAT_VERSION = 1
@@ -50,17 +53,26 @@ def _files(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): _sha256(p)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.relative_to(folder).as_posix() not in {"manifest.json", GATE}
     }
 
 
-def save_model(model: Recommender, path: str | Path, *, data: dict[str, Any] | None = None) -> Path:
+def save_model(
+    model: Recommender,
+    path: str | Path,
+    *,
+    data: dict[str, Any] | None = None,
+    extras: dict[str, str] | None = None,
+    selection: dict[str, Any] | None = None,
+) -> Path:
     """Write a fitted model into ``path`` atomically (the folder is replaced as a whole).
 
     Args:
         model: A fitted recommender from ``MODELS``.
         path: Target folder.
         data: JSON-serializable notes on the training data (e.g. its column names), kept in the manifest.
+        extras: Text files to write at the top of the folder (``leaderboard.csv``, ``gate.json``).
+        selection: How the model was chosen (metric, validation, winner), kept in the manifest.
 
     Returns:
         The target folder.
@@ -74,6 +86,8 @@ def save_model(model: Recommender, path: str | Path, *, data: dict[str, Any] | N
         ctx.save(tmp / "context")
         (tmp / "model").mkdir()
         model._save(tmp / "model")
+        for name, text in (extras or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -82,10 +96,18 @@ def save_model(model: Recommender, path: str | Path, *, data: dict[str, Any] | N
             "params": model.get_params(),
             "libraries": {lib: _version(lib) for lib in _LIBRARIES},
             "data": data or {},
+            "selection": selection,
             "files": _files(tmp),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     return path
+
+
+def write_gate(path: str | Path, decision: dict[str, Any]) -> Path:
+    """Record a retrain's gate decision in an existing model directory (atomically; not hashed)."""
+    target = Path(path) / GATE
+    write_text(json.dumps(decision, indent=1, sort_keys=True), target)
+    return target
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:

@@ -70,4 +70,6 @@ def data_notes(args: argparse.Namespace) -> dict[str, Any]:
         "user_col": args.user_col,
         "item_col": args.item_col,
         "weights": args.weights,
+        "value_col": args.value_col,
+        "min_value": args.min_value,
     }

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import scipy.sparse as sp
 
 from recsys.context import Context
+from recsys.dataset import Dataset
+from recsys.errors import DataError
 from recsys.features import ContentSpace, unit_rows
 from recsys.filters import Catalog, top_k_dense
-from recsys.models.base import Ranker, Recommender, TopK, UserBatch
+from recsys.metadata import infer_kinds
+from recsys.models.base import FALLBACK_SOURCE, Ranker, Recommender, TopK, UserBatch
 
 __all__ = ["Content", "ContentState"]
 
@@ -48,6 +52,24 @@ class Content(Recommender):
 
     def __init__(self, match_weight: float = 0.5) -> None:
         self.match_weight = match_weight
+
+    def fit(self, dataset: Dataset) -> Self:
+        """Fit the content space; refuse when there is no item content to match.
+
+        Raises:
+            DataError: The item metadata is missing or has no text or categorical column: every content
+                similarity would be 0 and the lists would be popularity under another name.
+        """
+        items = dataset.items
+        kinds = infer_kinds(items, "item_id") if items is not None else None
+        if items is None or kinds is None or not (kinds.strings or kinds.categorical):
+            got = "no item metadata" if items is None else f"item columns {list(items.columns)}"
+            msg = (
+                f"The content model needs item metadata with text or categorical columns; got {got}. "
+                "Pass --items ITEMS_FILE (the item id column plus e.g. title, description, category)."
+            )
+            raise DataError(msg)
+        return super().fit(dataset)
 
     def _fit(self, ctx: Context) -> None:
         self.space_ = ContentSpace.fit(ctx)
@@ -96,9 +118,11 @@ class Content(Recommender):
         ineligible = ~catalog.eligible
 
         def rank(batch: UserBatch, k: int) -> TopK:
-            scores = self.combine(self.components(state, batch)) + state.tie[None, :]
-            ids, top = top_k_dense(scores, k, batch.exclude, ineligible)
-            return TopK(ids, top, np.zeros(ids.shape, np.int64), (self.name,))
+            content = self.combine(self.components(state, batch))
+            ids, top = top_k_dense(content + state.tie[None, :], k, batch.exclude, ineligible)
+            # An item placed by the popularity tie-break alone (no content similarity) says so.
+            matched = np.take_along_axis(content, np.maximum(ids, 0), axis=1) > 0
+            return TopK(ids, top, np.where(matched, 0, 1).astype(np.int64), (self.name, FALLBACK_SOURCE))
 
         return rank
 

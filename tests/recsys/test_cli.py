@@ -123,15 +123,33 @@ def test_batch_refuses_a_tampered_model(model_dir, tmp_path, capsys) -> None:
     assert "modified since it was saved" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("model", ["hybrid", "content"])
-def test_interactions_alone_train_every_model(board_dir, tmp_path, model) -> None:
-    # The plain table user_id, item_id, weight: no metadata, so the content space has no column at all.
+@pytest.fixture
+def pairs_file(board_dir, tmp_path) -> tuple[Path, pd.DataFrame]:
+    # The plain table user_id, item_id, weight: no metadata, so there is no content to match.
     events = pd.read_csv(board_dir / "events.csv")
     pairs = events.groupby(["user_id", "item_id"], as_index=False).size().rename(columns={"size": "weight"})
     path = tmp_path / "pairs.csv"
     pairs.to_csv(path, index=False)
-    out = tmp_path / model
-    assert main(["train", str(path), "-o", str(out), "--model", model]) == 0
+    return path, pairs
+
+
+@pytest.mark.parametrize("model", ["hybrid", "content"])
+def test_models_that_need_metadata_refuse_to_train_without_it(pairs_file, tmp_path, model, capsys) -> None:
+    path, _ = pairs_file
+    assert main(["train", str(path), "-o", str(tmp_path / model), "--model", model]) == 2
+    err = capsys.readouterr().err
+    assert "--items" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / model).exists()
+
+
+def test_interactions_alone_choose_among_the_models_they_allow(pairs_file, tmp_path, capsys) -> None:
+    path, pairs = pairs_file
+    out = tmp_path / "auto"
+    assert main(["train", str(path), "-o", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "left out content: needs item metadata" in printed
+    assert "left out hybrid:" in printed
     recs_path = tmp_path / "recs.csv"
     assert main(["batch", str(out), "-o", str(recs_path), "--k", "5", "--no-progress"]) == 0
     recs = pd.read_csv(recs_path)
@@ -139,10 +157,3 @@ def test_interactions_alone_train_every_model(board_dir, tmp_path, model) -> Non
     assert recs.groupby("user_id").size().eq(5).all()
     seen = set(zip(pairs["user_id"], pairs["item_id"], strict=True))
     assert not any((u, i) in seen for u, i in zip(recs["user_id"], recs["item_id"], strict=True))
-    if model == "content":
-        # Without content every similarity is 0 and the popularity tie-break orders the list.
-        users_per_item = pairs.groupby("item_id")["user_id"].nunique()
-        first = recs[recs["rank"] == 1].set_index("user_id")["item_id"]
-        for user, item in first.items():
-            unseen = users_per_item.drop(pairs.loc[pairs["user_id"] == user, "item_id"], errors="ignore")
-            assert users_per_item[item] == unseen.max()
