@@ -93,6 +93,8 @@ class RealSplit:
         k: Headline cut-off.
         text_cols: Item columns joined for :func:`tfidf_profile`.
         notes: Counts describing the split (users, targets, share of targets nobody viewed...).
+        open_items: Items that may be recommended at evaluation time when that is fewer than ``items``
+            (the synthetic board's postings not expired at the cutoff), else ``None``.
     """
 
     name: str
@@ -109,6 +111,14 @@ class RealSplit:
     k: int = 10
     text_cols: tuple[str, ...] = ()
     notes: dict[str, Any] = field(default_factory=dict)
+    open_items: np.ndarray | None = None
+
+    @property
+    def catalog(self) -> np.ndarray:
+        """Item ids that may be recommended: :attr:`open_items`, else every item of :attr:`items`."""
+        if self.open_items is not None:
+            return self.open_items
+        return self.items["item_id"].astype(str).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -434,6 +444,9 @@ def synthetic(*, target_fraction: float = 0.1) -> RealSplit:
     users = pd.read_csv(folder / "users.csv", dtype=str)
     items = pd.read_csv(folder / "jobs.csv", dtype=str)
     warm = targets["user_id"].isin(train["user_id"])
+    # What `recommend batch --as-of` keeps: postings not expired at the cutoff (to the second, as passed).
+    as_of = cutoff.floor("s")
+    expired = pd.to_datetime(items["expires_at"], errors="coerce") < as_of
     return RealSplit(
         name="synthetic",
         train=train,
@@ -443,7 +456,7 @@ def synthetic(*, target_fraction: float = 0.1) -> RealSplit:
         test_users=_sorted_users(targets),
         seen=seen,
         liked=seen,
-        batch_args=("--as-of", cutoff.strftime("%Y-%m-%d %H:%M:%S")),
+        batch_args=("--as-of", as_of.strftime("%Y-%m-%d %H:%M:%S")),
         metric="mrr_at_k",
         k=25,
         text_cols=SYNTHETIC_TEXT,
@@ -454,7 +467,9 @@ def synthetic(*, target_fraction: float = 0.1) -> RealSplit:
             "cold test users": int(targets.loc[~warm, "user_id"].nunique()),
             "targets": len(targets),
             "targets nobody viewed": float((~targets["item_id"].isin(train["item_id"])).mean()),
+            "open postings": int((~expired).sum()),
         },
+        open_items=items.loc[~expired.to_numpy(), "item_id"].to_numpy(),
     )
 
 
@@ -505,11 +520,14 @@ def _rank(
     item_ids: np.ndarray,
     exclude: sp.csr_matrix,
     k: int,
+    catalog: Sequence[str] | np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Mask each user's excluded items, keep the top ``k``, return the list frame."""
+    """Mask each user's excluded items and items outside ``catalog``, keep the top ``k``, return the lists."""
     scores = scores.astype(np.float64, copy=True)
     r, c = exclude.nonzero()
     scores[r, c] = -np.inf
+    if catalog is not None:
+        scores[:, ~np.isin(item_ids, np.asarray(catalog, dtype=object).astype(str))] = -np.inf
     ids, top = _top_k(scores, k)
     return _lists(user_ids, item_ids, ids, top)
 
@@ -562,6 +580,7 @@ def plain_als(
     k: int,
     *,
     exclude: pd.DataFrame | None = None,
+    catalog: Sequence[str] | np.ndarray | None = None,
     factors: int = 64,
     iterations: int = 15,
     random_state: int = 0,
@@ -577,6 +596,7 @@ def plain_als(
         users: Users to serve.
         k: List length.
         exclude: More pairs never to recommend (e.g. movies rated below 4, which are not in the matrix).
+        catalog: Items that may be recommended (e.g. postings still open); defaults to every training item.
         factors: Latent factors. Defaults to 64.
         iterations: ALS sweeps. Defaults to 15.
         random_state: Seed of the factor initialisation. Defaults to 0.
@@ -598,7 +618,7 @@ def plain_als(
     scores = np.asarray(model.user_factors)[rows] @ np.asarray(model.item_factors).T
     known_index = pd.Index(known)
     excluded = _excluded(pairs, exclude, known_index, item_index)
-    return _rank(scores, known, item_index.to_numpy(), excluded, k)
+    return _rank(scores, known, item_index.to_numpy(), excluded, k, catalog)
 
 
 def tfidf_profile(
@@ -609,6 +629,7 @@ def tfidf_profile(
     *,
     text_cols: Sequence[str] = JOB_TEXT,
     exclude: pd.DataFrame | None = None,
+    catalog: Sequence[str] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """TF-IDF content reference: cosine between each item's text and the mean of the user's items' rows.
 
@@ -623,15 +644,17 @@ def tfidf_profile(
         text_cols: Item columns joined into one document (missing ones are skipped). Defaults to the
             real job board's title, position, company, city, state name, state code, industry.
         exclude: More pairs never to recommend.
+        catalog: Items that may be recommended (e.g. postings still open); defaults to all of ``items``.
+            Every item's text still feeds the profiles.
 
     Returns:
         ``user_id, rank, item_id, score``.
     """
-    catalog = items.drop_duplicates("item_id").astype({"item_id": str})
-    columns = [c for c in text_cols if c in catalog.columns]
-    text = catalog[columns].fillna("").astype(str).agg(" ".join, axis=1)
+    texts = items.drop_duplicates("item_id").astype({"item_id": str})
+    columns = [c for c in text_cols if c in texts.columns]
+    text = texts[columns].fillna("").astype(str).agg(" ".join, axis=1)
     matrix = TfidfVectorizer().fit_transform(text)  # rows are L2-normalized
-    item_index = pd.Index(catalog["item_id"])
+    item_index = pd.Index(texts["item_id"])
     pairs = _pairs(train.astype({"user_id": str, "item_id": str}))
     wanted = np.asarray(users, dtype=object).astype(str)
     history = _matrix(pairs, pd.Index(wanted), item_index)
@@ -641,7 +664,7 @@ def tfidf_profile(
     scores = (profiles @ matrix.T).toarray()
     served = wanted[has]
     excluded = _excluded(pairs, exclude, pd.Index(served), item_index)
-    return _rank(scores, served, item_index.to_numpy(), excluded, k)
+    return _rank(scores, served, item_index.to_numpy(), excluded, k, catalog)
 
 
 # --------------------------------------------------------------------------------------------- scoring
