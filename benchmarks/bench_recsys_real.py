@@ -321,9 +321,17 @@ def _model_names(wanted: list[str] | None, quick: bool) -> list[str]:
     return ["default"] if quick else names
 
 
+def _check_split(split: RealSplit) -> None:
+    """A target the user already has in the training input would reward recommending seen items."""
+    leaked = count_seen(split.targets.assign(rank=1), split.seen)
+    if leaked or split.targets.empty:
+        raise RuntimeError(f"{split.name}: {leaked} target pairs are in the training input, or no target")
+
+
 def run_dataset(name: str, models: list[str], k: int | None) -> tuple[str, dict[str, Any]]:
     """Benchmark one data set; the Markdown table and the JSON record."""
     split = DATASETS[name]()
+    _check_split(split)
     k = k or split.k
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix=f"recsys-real-{name}-") as tmp:
