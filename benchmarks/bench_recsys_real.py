@@ -54,6 +54,7 @@ from recsys_data import (
 
 from costrec.atomic import write_text
 from metrics.compare import lift
+from recsys.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "recsys_real.json"
@@ -309,9 +310,7 @@ def _as_json(name: str, split: RealSplit, rows: list[Row], k: int) -> dict[str, 
 
 
 def _model_names(wanted: list[str] | None, quick: bool) -> list[str]:
-    """``default`` plus the registry's models (read now, so models added later are benchmarked too)."""
-    from recsys.models import MODELS
-
+    """``default`` plus the registry's models (read at run time, so models added later are benchmarked)."""
     names = ["default", *MODELS]
     if wanted is not None:
         unknown = [n for n in wanted if n not in names]

@@ -329,10 +329,9 @@ def _job_items(views: pd.DataFrame) -> pd.DataFrame:
 
 def _joined(frame: pd.DataFrame, columns: Sequence[str], name: str) -> pd.Series:
     """Per applicant, the non-missing values of ``columns`` joined with '; ' (distinct, in file order)."""
-    values = frame.melt(id_vars="Applicant.ID", value_vars=list(columns))["value"]
-    ids = frame["Applicant.ID"].tolist() * len(columns)
-    long = pd.DataFrame({"user_id": ids, name: values.to_numpy()}).dropna().drop_duplicates()
-    return long.groupby("user_id", sort=False)[name].agg("; ".join)
+    long = frame.melt(id_vars="Applicant.ID", value_vars=list(columns), value_name=name)
+    long = long[["Applicant.ID", name]].dropna().drop_duplicates()
+    return long.groupby("Applicant.ID", sort=False)[name].agg("; ".join)
 
 
 def _job_users(views: pd.DataFrame, experience: pd.DataFrame, interest: pd.DataFrame) -> pd.DataFrame:
