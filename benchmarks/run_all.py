@@ -28,6 +28,8 @@ SUITE: dict[str, list[str]] = {
     "bench_forecast_speed": ["--series", "100", "--models", "naive,seasonal_naive,theta,ets"],
     "bench_cost_accuracy": ["--series", "100", "--models", "naive,seasonal_naive,theta,ets"],
     "bench_recsys": ["jobs"],
+    # The default command lines and the references on every data set; --full adds every registry model.
+    "bench_recsys_real": ["--quick"],
 }
 
 
