@@ -15,6 +15,9 @@ from forecasting.billing.files import find_export_files
 from forecasting.billing.formats import athena_name
 from forecasting.prepare import is_billing_export, prepare_series
 
+# Real exports shipped with the repository (data/real_bills/README.md: sources and licences).
+REAL = Path(__file__).resolve().parents[2] / "data" / "real_bills"
+
 
 def test_folder_discovery_skips_bookkeeping_files_and_reads_hive_partitions(
     tmp_path: Path, cur_csv, usage
@@ -48,10 +51,10 @@ def test_mixed_csv_and_parquet_parts_are_refused(tmp_path: Path, cur_csv, usage)
         find_export_files(tmp_path / "exp")
 
 
-def test_real_samples_and_synthetic_bills_are_detected(shared_cost_dir: Path, sample_bills_dir: Path) -> None:
+def test_real_samples_and_synthetic_bills_are_detected(sample_bills_dir: Path) -> None:
     expected = {
-        shared_cost_dir / "aws_cur_legacy_anonymized_sample_2023-11.csv": "cur_legacy",
-        shared_cost_dir / "focus1.0_sample_1000rows.csv": "focus",
+        REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz": "cur_legacy",
+        REAL / "focus1.0_sample_1000rows.csv.gz": "focus",
         sample_bills_dir / "cur_legacy.csv.gz": "cur_legacy",
         sample_bills_dir / "focus.csv.gz": "focus",
         sample_bills_dir / "cur2": "cur2",
