@@ -162,7 +162,10 @@ def test_amortized_needs_the_reservation_columns(cur_csv, usage) -> None:
 
 @pytest.mark.parametrize(
     ("option", "match"),
-    [({"measure": "blended"}, "unknown measure"), ({"freq": "Q"}, "unknown frequency"),
+    [({"measure": "list_price"}, "unknown measure"), ({"freq": "Q"}, "unknown frequency"),
+     ({"measure": "blended"}, r"^--measure blended: a FOCUS 1\.0 export has no blended cost .*Fix: use a "
+      r"measure FOCUS offers: unblended, net_unblended, billed \(BilledCost\); amortized, effective "
+      r"\(EffectiveCost\)\.$"),
      ({"tz": "Mars/Olympus"}, "unknown time zone"), ({"spread": "later"}, "unknown spread"),
      ({"dims": "service,service"}, "repeated dimension")],
 )  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecasting import DataWarning, PrepareResult, prepare_series
+from forecasting import DataError, DataWarning, PrepareResult, prepare_series
 
 # Real exports shipped with the repository (data/real_bills/README.md: sources and licences).
 REAL = Path(__file__).resolve().parents[2] / "data" / "real_bills"
@@ -186,3 +186,52 @@ def test_frequencies_time_zone_and_charge_flags(sample_bills_dir: Path) -> None:
     assert kinds == {"Usage": True, "Purchase": False, "Tax": True, "Credit": False, "Adjustment": False}
     included = sum(float(c.total) for c in no_sp.report.by_charge_type if c.included)
     assert no_sp.series["y"].sum() == pytest.approx(included)
+
+
+def test_blended_cost_of_the_real_legacy_cur_matches_plain_pandas() -> None:
+    raw = pd.read_csv(LEGACY, dtype=str, keep_default_na=False)
+    start = pd.to_datetime(raw["lineItem/UsageStartDate"], utc=True).dt.tz_localize(None)
+    kept = start < pd.Timestamp("2023-11-14")  # the export ends inside 2023-11-14 (see above)
+    blended = raw["lineItem/BlendedCost"].astype(float)
+    frame = pd.DataFrame({"service": raw["product/ProductName"], "account": raw["lineItem/UsageAccountId"],
+                          "ds": start.dt.normalize(), "y": blended})[kept]  # fmt: skip
+    with pytest.warns(DataWarning, match="partial"):
+        result = prepare_series(LEGACY, measure="blended", charges="all", spread="start")
+    _compare(result, frame.groupby(["service", "account", "ds"])["y"].sum())
+    assert result.report.measure_column == "lineItem/BlendedCost"
+    assert result.report.input_total == _exact(raw["lineItem/BlendedCost"])
+    assert result.report.balanced
+
+
+def test_blended_cost_is_its_own_column_in_legacy_cur_and_cur2(tmp_path: Path, cur_csv, usage) -> None:
+    """An organization's blended rate differs from an account's own: the series follow the blended column."""
+    rows = [usage("2024-01-01", "1.00", blended="0.80"), usage("2024-01-02", "2.00", blended="1.70"),
+            usage("2024-01-02", "5.00", type="Tax", blended="5.00")]  # fmt: skip
+    legacy = cur_csv(rows, blended="lineItem/BlendedCost")
+    result = prepare_series(legacy, dims=(), measure="blended")
+    assert result.series["y"].tolist() == pytest.approx([0.80, 1.70])
+    assert result.report.input_total == Decimal("7.50")
+    assert [(c.charge_type, c.total) for c in result.report.excluded] == [("Tax", Decimal("5.00"))]
+    assert result.report.balanced
+    assert prepare_series(legacy, dims=(), measure="unblended").series["y"].tolist() == [1.0, 2.0]
+
+    days = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02"])
+    pd.DataFrame({
+        "line_item_usage_start_date": days, "line_item_usage_end_date": days + pd.Timedelta(days=1),
+        "line_item_line_item_type": ["Usage", "Usage", "Tax"], "line_item_usage_account_id": ["1"] * 3,
+        "line_item_product_code": ["AmazonS3"] * 3, "line_item_currency_code": ["USD"] * 3,
+        "line_item_unblended_cost": [1.0, 2.0, 5.0], "line_item_blended_cost": [0.8, 1.7, 5.0],
+    }).to_parquet(tmp_path / "cur2.parquet")  # fmt: skip
+    cur2 = prepare_series(tmp_path / "cur2.parquet", dims=(), measure="blended")
+    pd.testing.assert_frame_equal(cur2.series, result.series)
+    assert cur2.report.measure_column == "line_item_blended_cost"
+    assert cur2.report.input_total == Decimal("7.50")
+    assert cur2.report.balanced
+
+
+def test_blended_measure_needs_the_blended_column(tmp_path: Path, cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", "1.00")])
+    with pytest.raises(
+        DataError, match=r"missing column 'lineItem/BlendedCost', needed for --measure blended"
+    ):
+        prepare_series(path, measure="blended")
