@@ -3,7 +3,8 @@
 FOCUS has no unblended (or blended) cost: ``BilledCost`` is what is invoiced (the CUR-to-FOCUS rules
 derive it from the net unblended cost, else the unblended cost) and ``EffectiveCost`` is the amortized
 cost. AWS adds ``x_`` columns (``x_UsageType``, ``x_Operation``, ``x_ServiceCode``) that serve the usage
-type and operation dimensions. Tags are a JSON object in ``Tags``.
+type and operation dimensions. Tags are a JSON object in ``Tags`` (text in CSV; a map column in some
+Parquet exports, such as AWS Data Exports).
 
 The versions read to the same series: the columns a line item's time, charge category, currency, costs
 and usual dimensions come from exist in every version. What differs is told apart by
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from forecasting.billing.formats import Col, ExportFormat, JsonKey, Source
+from forecasting.billing.formats import Col, ExportFormat, JsonKey, MapKey, Source
 
 __all__ = ["FOCUS", "FOCUS_ADDED_COLUMNS", "focus_version", "version_key"]
 
@@ -71,7 +72,7 @@ def focus_version(columns: Collection[str]) -> str:
 
 
 def _tag(key: str) -> tuple[Source, ...]:
-    return (JsonKey("Tags", key),)
+    return (JsonKey("Tags", key), MapKey("Tags", key))
 
 
 FOCUS = ExportFormat(

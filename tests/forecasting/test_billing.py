@@ -286,3 +286,19 @@ def test_format_override_still_names_the_focus_version(tmp_path: Path) -> None:
 
     schemas = read_schemas(duckdb.connect(), find_export_files(path))
     assert (detect_format(schemas).version, detect_format(schemas, "focus").label) == ("1.2", "FOCUS 1.2")
+
+
+def test_focus_tags_as_json_text_or_as_a_parquet_map(tmp_path: Path) -> None:
+    items = _focus_items()[:2]
+    frame = items.rename(columns={"provider": "ServiceProviderName", "host": "HostProviderName"})
+    frame["BilledCost"] = frame["BilledCost"].astype(float)
+    frame["Tags"] = ['{"team": "web"}', "{}"]
+    frame.to_csv(tmp_path / "focus.csv", index=False)
+    table = pa.Table.from_pandas(frame.drop(columns="Tags"), preserve_index=False).append_column(
+        "Tags", pa.array([[("team", "web")], []], type=pa.map_(pa.string(), pa.string()))
+    )
+    pq.write_table(table, tmp_path / "focus.parquet")
+    for name in ("focus.csv", "focus.parquet"):
+        result = prepare_series(tmp_path / name, dims="tag:team", measure="billed")
+        assert result.series.groupby("tag:team")["y"].sum().to_dict() == {"web": 1.25, "(none)": 2.5}
+        assert result.report.format == "FOCUS 1.3"
