@@ -95,7 +95,7 @@ FOCUS = ExportFormat(
         "charge_type": (Col("ChargeCategory"),),
         "availability_zone": (Col("AvailabilityZone"),),
         "resource": (Col("ResourceId"),),
-        # 1.3 replaces ProviderName; "Provider" is its display name, used as the header by some exports.
+        # 1.3 replaces ProviderName (kept as a fallback); "Provider" is its display name in the specification.
         "provider": (Col("ServiceProviderName"), Col("ProviderName"), Col("Provider")),
         "service_category": (Col("ServiceCategory"),),
     },
