@@ -1,4 +1,4 @@
-"""Cost measures: which cost of a line item a series adds up (unblended, amortized, billed, ...).
+"""Cost measures: which cost of a line item a series adds up (unblended, amortized, billed, blended, ...).
 
 Amortization follows the FinOps Foundation CUR-to-FOCUS conversion rules for ``EffectiveCost``: Savings
 Plan covered usage costs its Savings Plan effective cost, the recurring Savings Plan fee only its unused
@@ -15,7 +15,7 @@ from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
 from forecasting.billing.schema import sql_str
 from forecasting.errors import DataError
 
-__all__ = ["MEASURES", "MeasureSQL", "measure_sql", "check_measure", "PICO", "float_money"]
+__all__ = ["MEASURES", "FOCUS_COLUMNS", "MeasureSQL", "measure_sql", "check_measure", "PICO", "float_money"]
 
 MEASURES: dict[str, str] = {
     "unblended": "unblended cost, as charged at the time of usage (FOCUS: BilledCost)",
@@ -23,7 +23,14 @@ MEASURES: dict[str, str] = {
     "amortized": "amortized cost: commitments spread over the usage they cover (FOCUS: EffectiveCost)",
     "effective": "same as amortized (the FOCUS name)",
     "billed": "invoiced cost: net unblended when present, else unblended (FOCUS: BilledCost)",
+    "blended": "blended cost: usage at the average rate of the accounts of an AWS Organization (CUR "
+    "lineItem/BlendedCost, CUR 2.0 line_item_blended_cost; not in FOCUS)",
 }
+# The FOCUS column each measure reads: FOCUS has two costs an invoice adds up (and no blended cost).
+FOCUS_COLUMNS: dict[str, str] = {
+    "unblended": "billed", "net_unblended": "billed", "billed": "billed",
+    "amortized": "effective", "effective": "effective",
+}  # fmt: skip
 ZERO = f"CAST(0 AS {MONEY})"
 PICO = 10**12  # integer amounts are in 1e-12 units, the precision of DECIMAL(38, 12)
 _FLOATS = ("DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8")
@@ -133,14 +140,25 @@ def measure_sql(
     c = fmt.costs
     money = _pico_money(cols) if pico else cols.money
     zero = "CAST(0 AS BIGINT)" if pico else ZERO
-    if "billed" in c:  # FOCUS: two cost columns carry every measure
-        column = c["effective"] if measure in ("amortized", "effective") else c["billed"]
+    if "billed" in c:  # FOCUS: two cost columns carry every measure but blended
+        if measure not in FOCUS_COLUMNS:
+            offered = "; ".join(
+                f"{', '.join(m for m, k in FOCUS_COLUMNS.items() if k == key)} ({c[key]})"
+                for key in dict.fromkeys(FOCUS_COLUMNS.values())
+            )
+            raise DataError(
+                f"--measure {measure}: a {fmt.label} export has no {measure} cost (FOCUS defines none). "
+                f"Fix: use a measure FOCUS offers: {offered}."
+            )
+        column = c[FOCUS_COLUMNS[measure]]
         return MeasureSQL(money(column), (column,), (column,), label=column)
     if measure == "unblended":
         return MeasureSQL(money(c["unblended"]), (c["unblended"],), (c["unblended"],), label=c["unblended"])
-    if measure == "net_unblended":
-        net = c["net_unblended"]
-        return MeasureSQL(money(net), (net,), (net,), label=net)
+    if measure in ("net_unblended", "blended"):
+        # Blended: what AWS Organizations bills each account at the organization's average rate. It
+        # reconciles like the others (the series add up to the sum of the column); only the rate differs.
+        column = c[measure]
+        return MeasureSQL(money(column), (column,), (column,), label=column)
     if measure == "billed":
         expr = f"COALESCE({money(c['net_unblended'])}, {money(c['unblended'])})"
         label = f"{c['net_unblended']} when present, else {c['unblended']}"

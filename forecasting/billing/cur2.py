@@ -56,6 +56,7 @@ CUR2 = ExportFormat(
     tag=_tag,
     costs={
         "unblended": "line_item_unblended_cost",
+        "blended": "line_item_blended_cost",
         "net_unblended": "line_item_net_unblended_cost",
         "sp_effective": "savings_plan_savings_plan_effective_cost",
         "sp_total_commitment": "savings_plan_total_commitment_to_date",

@@ -36,6 +36,7 @@ CUR_LEGACY = ExportFormat(
     tag=_tag,
     costs={
         "unblended": "lineItem/UnblendedCost",
+        "blended": "lineItem/BlendedCost",
         "net_unblended": "lineItem/NetUnblendedCost",
         "sp_effective": "savingsPlan/SavingsPlanEffectiveCost",
         "sp_total_commitment": "savingsPlan/TotalCommitmentToDate",

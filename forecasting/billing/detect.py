@@ -1,17 +1,18 @@
-"""Tell the export format from the column names, with an explicit override."""
+"""Tell the export format (and the FOCUS version) from the column names, with an explicit override."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Sequence
 
 from forecasting.billing.cur2 import CUR2
 from forecasting.billing.cur_legacy import CUR_LEGACY
-from forecasting.billing.focus import FOCUS
+from forecasting.billing.focus import FOCUS, focus_version, version_key
 from forecasting.billing.formats import ExportFormat
 from forecasting.billing.schema import FileSchema, closest_columns
 from forecasting.errors import DataError
 
-__all__ = ["FORMATS", "detect_format", "format_of_columns"]
+__all__ = ["FORMATS", "detect_format", "format_of_columns", "with_version"]
 
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (CUR_LEGACY, CUR2, FOCUS)}
 
@@ -32,12 +33,12 @@ def format_of_columns(columns: Collection[str]) -> ExportFormat | None:
 
 
 def detect_format(schemas: Sequence[FileSchema], override: str | None = None) -> ExportFormat:
-    """The format of an export, the same for every part.
+    """The format of an export, the same for every part, with its version (FOCUS) in ``version``/``label``.
 
     Args:
         schemas: The schema of every part.
         override: A format name (``cur_legacy``, ``cur2``, ``focus``) to use instead of detection;
-            ``None`` or ``"auto"`` detects.
+            ``None`` or ``"auto"`` detects. The FOCUS version is detected either way.
 
     Raises:
         DataError: Unknown override, columns of no known format, or parts in different formats.
@@ -45,7 +46,7 @@ def detect_format(schemas: Sequence[FileSchema], override: str | None = None) ->
     if override not in (None, "auto"):
         if override not in FORMATS:
             raise DataError(f"unknown format {override!r}. Fix: use one of auto, {', '.join(FORMATS)}.")
-        return FORMATS[override]
+        return with_version(FORMATS[override], schemas)
     found: dict[str, FileSchema] = {}
     for schema in schemas:
         fmt = format_of_columns(schema.columns)
@@ -67,4 +68,17 @@ def detect_format(schemas: Sequence[FileSchema], override: str | None = None) ->
             f"parts whose schemas disagree: {sa.path} is {FORMATS[a].label} but {sb.path} is "
             f"{FORMATS[b].label}. Fix: prepare each export separately."
         )
-    return FORMATS[next(iter(found))]
+    return with_version(FORMATS[next(iter(found))], schemas)
+
+
+def with_version(fmt: ExportFormat, schemas: Sequence[FileSchema]) -> ExportFormat:
+    """``fmt`` with the FOCUS version of the parts in ``version`` and ``label`` (other formats unchanged).
+
+    Parts of one export may come in several versions (a provider upgraded during the year): they read to
+    the same series, and the label names every version, e.g. ``FOCUS 1.0 and 1.2``.
+    """
+    versions = sorted({focus_version(s.columns) for s in schemas}, key=version_key)
+    if fmt.name != FOCUS.name or not versions:
+        return fmt
+    version = " and ".join(versions)
+    return dataclasses.replace(fmt, version=version, label=f"{fmt.label} {version}")

@@ -102,6 +102,8 @@ class ExportFormat:
         dimensions: Canonical dimension name -> candidate sources.
         tag: Tag key -> candidate sources of its value.
         costs: Logical cost name -> column (``unblended``, ``net_unblended``, ``sp_effective``, ...).
+        version: The version detected from the columns (FOCUS ``1.0`` to ``1.3``), ``""`` when the format
+            has none; ``label`` then names it too.
     """
 
     name: str
@@ -114,6 +116,7 @@ class ExportFormat:
     dimensions: Mapping[str, tuple[Source, ...]]
     tag: Callable[[str], tuple[Source, ...]]
     costs: Mapping[str, str] = field(default_factory=dict)
+    version: str = ""
 
     def matches(self, columns: Collection[str]) -> bool:
         """Whether ``columns`` carry this format's signature."""

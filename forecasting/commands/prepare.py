@@ -61,7 +61,9 @@ def add_prepare_arguments(
     g = parser.add_argument_group("billing export options")
     # fmt: off
     g.add_argument("--format", default="auto", choices=["auto", *FORMATS],
-                   help="export format; auto (default) detects it from the column names")  # fmt: skip
+                   help="export format: cur_legacy (legacy AWS CUR), cur2 (CUR 2.0), focus (FinOps FOCUS "
+                   "1.0 to 1.3); auto (default) detects it, and the FOCUS version, from the column "
+                   "names")  # fmt: skip
     g.add_argument(
         "--dims",
         default=",".join(DEFAULT_DIMS),

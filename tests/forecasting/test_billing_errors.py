@@ -13,6 +13,9 @@ import pytest
 from forecasting import DataError
 from forecasting.prepare import prepare_series
 
+# Real exports shipped with the repository (data/real_bills/README.md: sources and licences).
+REAL = Path(__file__).resolve().parents[2] / "data" / "real_bills"
+
 
 def _cur2_part(path: Path, cost: pa.Array, account: str = "111122223333") -> None:
     n = len(cost)
@@ -55,11 +58,9 @@ def test_unparseable_timestamp_names_file_line_column_and_value(cur_csv, usage) 
 
 
 @pytest.mark.parametrize(("scenario", "line"), [(2, 4), (3, 5)])
-def test_focus_spec_examples_with_invalid_hours_are_data_errors(
-    shared_cost_dir: Path, scenario: int, line: int
-) -> None:
+def test_focus_spec_examples_with_invalid_hours_are_data_errors(scenario: int, line: int) -> None:
     """Purchase scenarios 2 and 3 of the FOCUS spec end a charge period at 2023-02-01T30:00:00 (hour 30)."""
-    path = shared_cost_dir / "focus_spec_examples" / f"commitment_discount_purchase_scenario_{scenario}.csv"
+    path = REAL / "focus_spec_examples" / f"commitment_discount_purchase_scenario_{scenario}.csv"
     value = "unparseable timestamp '2023-02-01T30:00:00Z' in column 'ChargePeriodEnd'"
     expected = rf"{path.name} \(line {line}\): {value}"
     with pytest.raises(DataError, match=expected):
@@ -161,7 +162,10 @@ def test_amortized_needs_the_reservation_columns(cur_csv, usage) -> None:
 
 @pytest.mark.parametrize(
     ("option", "match"),
-    [({"measure": "blended"}, "unknown measure"), ({"freq": "Q"}, "unknown frequency"),
+    [({"measure": "list_price"}, "unknown measure"), ({"freq": "Q"}, "unknown frequency"),
+     ({"measure": "blended"}, r"^--measure blended: a FOCUS 1\.0 export has no blended cost .*Fix: use a "
+      r"measure FOCUS offers: unblended, net_unblended, billed \(BilledCost\); amortized, effective "
+      r"\(EffectiveCost\)\.$"),
      ({"tz": "Mars/Olympus"}, "unknown time zone"), ({"spread": "later"}, "unknown spread"),
      ({"dims": "service,service"}, "repeated dimension")],
 )  # fmt: skip

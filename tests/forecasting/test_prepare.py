@@ -10,10 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecasting import DataWarning, PrepareResult, prepare_series
+from forecasting import DataError, DataWarning, PrepareResult, prepare_series
 
-LEGACY = "aws_cur_legacy_anonymized_sample_2023-11.csv"
-FOCUS = "focus1.0_sample_1000rows.csv"
+# Real exports shipped with the repository (data/real_bills/README.md: sources and licences).
+REAL = Path(__file__).resolve().parents[2] / "data" / "real_bills"
+LEGACY = REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz"
+FOCUS = REAL / "focus1.0_sample_1000rows.csv.gz"
 
 
 def _exact(values: pd.Series) -> Decimal:
@@ -32,8 +34,8 @@ def _compare(result: PrepareResult, expected: pd.Series) -> None:
     assert (merged.loc[~found, "y"] == 0).all()
 
 
-def test_legacy_cur_sample_totals_match_plain_pandas(shared_cost_dir: Path) -> None:
-    raw = pd.read_csv(shared_cost_dir / LEGACY, dtype=str, keep_default_na=False)
+def test_legacy_cur_sample_totals_match_plain_pandas() -> None:
+    raw = pd.read_csv(LEGACY, dtype=str, keep_default_na=False)
     start = pd.to_datetime(raw["lineItem/UsageStartDate"], utc=True).dt.tz_localize(None)
     end = pd.to_datetime(raw["lineItem/UsageEndDate"], utc=True).dt.tz_localize(None)
     cost = raw["lineItem/UnblendedCost"].astype(float)
@@ -46,7 +48,7 @@ def test_legacy_cur_sample_totals_match_plain_pandas(shared_cost_dir: Path) -> N
     expected = frame.groupby(["service", "account", "ds"])["y"].sum()
 
     with pytest.warns(DataWarning, match="2023-11-14 is partial"):
-        result = prepare_series(shared_cost_dir / LEGACY, charges="all", spread="start")
+        result = prepare_series(LEGACY, charges="all", spread="start")
     _compare(result, expected)
     report = result.report
     assert report.input_total == _exact(raw["lineItem/UnblendedCost"])
@@ -56,7 +58,7 @@ def test_legacy_cur_sample_totals_match_plain_pandas(shared_cost_dir: Path) -> N
     assert report.rows == len(raw) == 1281
 
     with pytest.warns(DataWarning):
-        default = prepare_series(shared_cost_dir / LEGACY)
+        default = prepare_series(LEGACY)
     tax = raw["lineItem/LineItemType"] == "Tax"
     assert [(c.charge_type, c.count, c.total) for c in default.report.excluded] == [
         ("Tax", int(tax.sum()), _exact(raw.loc[tax, "lineItem/UnblendedCost"]))
@@ -66,19 +68,19 @@ def test_legacy_cur_sample_totals_match_plain_pandas(shared_cost_dir: Path) -> N
 
 
 @pytest.mark.parametrize(("measure", "column"), [("billed", "BilledCost"), ("amortized", "EffectiveCost")])
-def test_focus_sample_totals_match_plain_pandas(shared_cost_dir: Path, measure: str, column: str) -> None:
-    raw = pd.read_csv(shared_cost_dir / FOCUS, dtype=str, keep_default_na=False, na_values=["NULL", ""])
+def test_focus_sample_totals_match_plain_pandas(measure: str, column: str) -> None:
+    raw = pd.read_csv(FOCUS, dtype=str, keep_default_na=False, na_values=["NULL", ""])
     start = pd.to_datetime(raw["ChargePeriodStart"])
     frame = pd.DataFrame({"service": raw["ServiceName"].fillna("(none)"), "account": raw["SubAccountId"],
                           "ds": start.dt.normalize(), "y": raw[column].astype(float)})  # fmt: skip
     expected = frame.groupby(["service", "account", "ds"])["y"].sum()
-    result = prepare_series(shared_cost_dir / FOCUS, measure=measure, charges="all", spread="start")
+    result = prepare_series(FOCUS, measure=measure, charges="all", spread="start")
     _compare(result, expected)
     assert result.report.input_total == _exact(raw[column])
     assert result.report.balanced
     assert result.report.beyond_total == 0  # every hour of September is there: no partial day
 
-    default = prepare_series(shared_cost_dir / FOCUS, measure=measure)
+    default = prepare_series(FOCUS, measure=measure)
     excluded = {c.charge_type: (c.count, c.total) for c in default.report.excluded}
     for category in ("Credit", "Adjustment"):
         rows = raw["ChargeCategory"] == category
@@ -103,10 +105,8 @@ SPEC = [
 
 
 @pytest.mark.parametrize(("name", "billed", "amortized"), SPEC)
-def test_focus_spec_examples_billed_vs_amortized(
-    shared_cost_dir: Path, name: str, billed: str, amortized: str
-) -> None:
-    path = shared_cost_dir / "focus_spec_examples" / name
+def test_focus_spec_examples_billed_vs_amortized(name: str, billed: str, amortized: str) -> None:
+    path = REAL / "focus_spec_examples" / name
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["null", ""])
     for measure, column, total in (
         ("billed", "BilledCost", billed),
@@ -118,8 +118,8 @@ def test_focus_spec_examples_billed_vs_amortized(
         assert result.report.balanced
 
 
-def test_one_year_purchase_is_spread_per_day_or_put_on_its_start(shared_cost_dir: Path) -> None:
-    path = shared_cost_dir / "focus_spec_examples" / "commitment_discount_purchase_scenario_1.csv"
+def test_one_year_purchase_is_spread_per_day_or_put_on_its_start() -> None:
+    path = REAL / "focus_spec_examples" / "commitment_discount_purchase_scenario_1.csv"
     even = prepare_series(path, dims=(), measure="billed", charges="all").series
     assert len(even) == 365
     assert even["y"].to_numpy() == pytest.approx(24.0)
@@ -186,3 +186,52 @@ def test_frequencies_time_zone_and_charge_flags(sample_bills_dir: Path) -> None:
     assert kinds == {"Usage": True, "Purchase": False, "Tax": True, "Credit": False, "Adjustment": False}
     included = sum(float(c.total) for c in no_sp.report.by_charge_type if c.included)
     assert no_sp.series["y"].sum() == pytest.approx(included)
+
+
+def test_blended_cost_of_the_real_legacy_cur_matches_plain_pandas() -> None:
+    raw = pd.read_csv(LEGACY, dtype=str, keep_default_na=False)
+    start = pd.to_datetime(raw["lineItem/UsageStartDate"], utc=True).dt.tz_localize(None)
+    kept = start < pd.Timestamp("2023-11-14")  # the export ends inside 2023-11-14 (see above)
+    blended = raw["lineItem/BlendedCost"].astype(float)
+    frame = pd.DataFrame({"service": raw["product/ProductName"], "account": raw["lineItem/UsageAccountId"],
+                          "ds": start.dt.normalize(), "y": blended})[kept]  # fmt: skip
+    with pytest.warns(DataWarning, match="partial"):
+        result = prepare_series(LEGACY, measure="blended", charges="all", spread="start")
+    _compare(result, frame.groupby(["service", "account", "ds"])["y"].sum())
+    assert result.report.measure_column == "lineItem/BlendedCost"
+    assert result.report.input_total == _exact(raw["lineItem/BlendedCost"])
+    assert result.report.balanced
+
+
+def test_blended_cost_is_its_own_column_in_legacy_cur_and_cur2(tmp_path: Path, cur_csv, usage) -> None:
+    """An organization's blended rate differs from an account's own: the series follow the blended column."""
+    rows = [usage("2024-01-01", "1.00", blended="0.80"), usage("2024-01-02", "2.00", blended="1.70"),
+            usage("2024-01-02", "5.00", type="Tax", blended="5.00")]  # fmt: skip
+    legacy = cur_csv(rows, blended="lineItem/BlendedCost")
+    result = prepare_series(legacy, dims=(), measure="blended")
+    assert result.series["y"].tolist() == pytest.approx([0.80, 1.70])
+    assert result.report.input_total == Decimal("7.50")
+    assert [(c.charge_type, c.total) for c in result.report.excluded] == [("Tax", Decimal("5.00"))]
+    assert result.report.balanced
+    assert prepare_series(legacy, dims=(), measure="unblended").series["y"].tolist() == [1.0, 2.0]
+
+    days = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02"])
+    pd.DataFrame({
+        "line_item_usage_start_date": days, "line_item_usage_end_date": days + pd.Timedelta(days=1),
+        "line_item_line_item_type": ["Usage", "Usage", "Tax"], "line_item_usage_account_id": ["1"] * 3,
+        "line_item_product_code": ["AmazonS3"] * 3, "line_item_currency_code": ["USD"] * 3,
+        "line_item_unblended_cost": [1.0, 2.0, 5.0], "line_item_blended_cost": [0.8, 1.7, 5.0],
+    }).to_parquet(tmp_path / "cur2.parquet")  # fmt: skip
+    cur2 = prepare_series(tmp_path / "cur2.parquet", dims=(), measure="blended")
+    pd.testing.assert_frame_equal(cur2.series, result.series)
+    assert cur2.report.measure_column == "line_item_blended_cost"
+    assert cur2.report.input_total == Decimal("7.50")
+    assert cur2.report.balanced
+
+
+def test_blended_measure_needs_the_blended_column(tmp_path: Path, cur_csv, usage) -> None:
+    path = cur_csv([usage("2024-01-01", "1.00")])
+    with pytest.raises(
+        DataError, match=r"missing column 'lineItem/BlendedCost', needed for --measure blended"
+    ):
+        prepare_series(path, measure="blended")

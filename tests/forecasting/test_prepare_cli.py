@@ -59,3 +59,25 @@ def test_embedding_commands_share_the_options(sample_bills_dir: Path) -> None:
     assert result.freq == "MS"
     assert list(result.series.columns) == ["unique_id", "ds", "y", "account"]
     assert result.report.measure == "amortized"
+
+
+def test_cli_blended_on_focus_is_a_one_line_error_and_writes_nothing(
+    tmp_path: Path, sample_bills_dir: Path, capsys
+) -> None:
+    out = tmp_path / "series.parquet"
+    args = ["prepare", str(sample_bills_dir / "focus.csv.gz"), "-o", str(out), "--measure", "blended"]
+    assert main([*args, "--report", str(tmp_path / "report.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "a FOCUS 1.0 export has no blended cost" in err
+    assert "billed (BilledCost); amortized, effective (EffectiveCost)" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_help_lists_blended_and_the_focus_versions(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["prepare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "blended: blended cost" in text
+    assert "lineItem/BlendedCost" in text
+    assert "FOCUS 1.0 to 1.3" in text
