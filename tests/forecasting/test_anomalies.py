@@ -45,24 +45,60 @@ def test_a_noise_free_weekly_pattern_flags_only_what_was_injected(long_frame):
     spike, drop = flagged.iloc[0], flagged.iloc[1]
     np.testing.assert_allclose(spike["p50"], y[93])
     np.testing.assert_allclose(spike["impact"], 2 * y[93])
-    assert drop["impact"] < 0
-    # band = p50 +/- 5 %, so the spike is (3 - 1.05) / 0.10 = 19.5 band widths out: severity ~100.
-    assert spike["severity"] == 100.0
-    np.testing.assert_allclose(
-        drop["severity"], 100 * (1 - np.exp(-(0.95 * y[113] - 10.0) / (0.1 * y[113]))), atol=0.05
-    )
+    np.testing.assert_allclose(drop["impact"], 10.0 - y[113])
+    # Errors are all zero, so the spread is its floor, 5 % of the forecast over the threshold 3.5.
+    np.testing.assert_allclose(spike["zscore"], 2 * y[93] / (0.05 * y[93] / 3.5), atol=0.01)
+    for row, t in ((spike, 100), (drop, 120)):
+        typical = np.median(np.abs(y[t - 56 : t]))  # the trailing window is 8 weeks
+        expected = 100 * (1 - np.exp(-abs(row["zscore"]) / 3.5)) * (1 - np.exp(-abs(row["impact"]) / typical))
+        np.testing.assert_allclose(row["severity"], expected, atol=0.05)
+    assert spike["severity"] > drop["severity"]
+    assert list(flagged["date_rank"]) == [1, 2]
 
 
 def test_severity_grows_with_the_distance_outside_the_band(long_frame):
     y = weekly(160, seed=1, noise=2.0)
-    for k, bump in enumerate((8.0, 15.0, 40.0)):
+    for k, bump in enumerate((12.0, 20.0, 40.0)):
         y[100 + 14 * k] += bump
-    flagged = detect_anomalies(long_frame({"a": y}))
+    flagged = detect_anomalies(long_frame({"a": y}), settings=AnomalySettings(min_impact=0.0))
     days = pd.date_range("2023-01-02", periods=160)
     bumps = flagged.set_index("ds").loc[[days[100], days[114], days[128]], "severity"].to_numpy()
     assert (np.diff(bumps) > 0).all()
     assert ((flagged["severity"] >= 0) & (flagged["severity"] <= 100)).all()
-    assert flagged["impact"].is_monotonic_decreasing
+    assert flagged["severity"].is_monotonic_decreasing
+
+
+def test_a_small_deviation_is_not_an_alert_unless_min_impact_allows_it(long_frame):
+    """Unlikely but cheap: 6 on a 100-a-day series is below the default quarter of a typical day."""
+    y = weekly(140)
+    y[100] += 6.0
+    assert detect_anomalies(long_frame({"a": y})).empty
+    flagged = detect_anomalies(long_frame({"a": y}), settings=AnomalySettings(min_impact=5.0))
+    assert flagged["ds"].tolist() == [pd.Timestamp("2023-01-02") + pd.Timedelta(days=100)]
+    np.testing.assert_allclose(flagged["impact"], 6.0)
+    assert detect_anomalies(long_frame({"a": y}), settings=AnomalySettings(min_impact=6.5)).empty
+
+
+def test_flagged_periods_are_unlikely_and_costly_and_severity_needs_an_impact(long_frame):
+    """On noisy random series every flag has |z| >= threshold and an impact of a cent or more."""
+    rng = np.random.default_rng(11)
+    series = {f"s{k}": rng.gamma(shape, scale, 200) for k, (shape, scale) in enumerate(
+        [(0.5, 0.05), (2.0, 0.02), (5.0, 40.0), (1.0, 500.0), (0.3, 3.0)])}  # fmt: skip
+    for y in series.values():
+        y[rng.integers(60, 200, 3)] *= 8.0
+    flagged = detect_anomalies(long_frame(series))
+    assert len(flagged) > 0
+    assert (flagged["zscore"].abs() >= 3.5).all()
+    assert (flagged["impact"].abs() >= 0.01).all()
+    assert ((flagged["severity"] > 0) & (flagged["severity"] <= 100)).all()
+    # The typical period is at least a cent, so an impact near zero caps the severity near zero.
+    cap = 100 * (1 - np.exp(-flagged["impact"].abs() / 0.01))
+    assert (flagged["severity"] <= cap + 0.05).all()
+    assert len(flagged) <= 0.03 * sum(map(len, series.values()))  # heavy-tailed noise is not an alert
+    # A flat series (zero spread) that moves by a micro-dollar is never an alert.
+    flat = np.full(100, 0.0333)
+    flat[80] += 1e-6
+    assert detect_anomalies(long_frame({"kms": flat})).empty
 
 
 def test_the_band_of_a_period_uses_only_earlier_periods():
@@ -107,10 +143,15 @@ def test_non_negative_series_get_no_band_below_zero(long_frame):
     assert flagged.iloc[0]["y"] == 500.0
 
 
-def test_credits_keep_negative_bands(long_frame):
-    y = weekly(100, seed=6, noise=1.0) - 80.0
-    flagged = detect_anomalies(long_frame({"a": y}))
-    assert (flagged["p10"] < 0).any()
+def test_credits_keep_negative_bands():
+    values = (weekly(100, seed=6, noise=1.0) - 150.0)[None, :]
+    band = rolling_band(values, pd.date_range("2024-01-01", periods=100), "D", AnomalySettings())
+    judged = np.isfinite(band.median[0])
+    assert judged.sum() > 50
+    assert (band.lower[0, judged] < 0).all()
+    assert (band.median[0, judged] < 0).all()
+    assert (band.lower[0, judged] <= band.median[0, judged]).all()
+    assert (band.median[0, judged] <= band.upper[0, judged]).all()
 
 
 @pytest.mark.parametrize(
@@ -122,6 +163,9 @@ def test_credits_keep_negative_bands(long_frame):
         ({"window": 2}, "at least 4"),
         ({"min_deviation": 1.5}, "fraction"),
         ({"min_severity": 101}, "between 0 and 100"),
+        ({"quantiles": (0.6, 0.9)}, "straddle 0.5"),
+        ({"threshold": 0}, "positive z-score"),
+        ({"min_impact": -1.0}, "0 or more"),
     ],
 )
 def test_bad_settings_raise(kwargs, match):
@@ -138,7 +182,8 @@ def test_cli_writes_the_flagged_periods(tmp_path, bill_series, capsys):
     )
     table = pd.read_csv(out, dtype={"account": str})
     assert list(table.columns) == [
-        "unique_id", "service", "account", "ds", "y", "p10", "p50", "p90", "severity", "impact",
+        "unique_id", "service", "account", "ds", "y", "p10", "p50", "p90", "severity", "impact", "zscore",
+        "date_rank",
     ]  # fmt: skip
     assert (table["severity"] >= 50).all()
     assert (pd.to_datetime(table["ds"]) >= "2025-03-01").all()
