@@ -87,10 +87,17 @@ class MoneyFormatter(Formatter):
         '0.005'
     """
 
+    ticks: Sequence[float] = ()
+
+    def set_locs(self, locs: list[float]) -> None:
+        """Keep the tick values being labelled (matplotlib calls this before labelling them)."""
+        super().set_locs(locs)
+        self.ticks = [float(v) for v in locs]
+
     def __call__(self, x: float, pos: int | None = None) -> str:  # noqa: ARG002 - matplotlib's signature
         """The label of tick value ``x``."""
         top = max(abs(v) for v in self.axis.get_view_interval()) if self.axis is not None else abs(x)
-        decimals = tick_decimals(list(self.locs) or [x], top)
+        decimals = tick_decimals(self.ticks or [x], top)
         return f"{x:,.{decimals}f}"
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from forecasting import DataError
-from forecasting.anomalies import AnomalySettings, detect_anomalies, rolling_band
+from forecasting.anomalies import AnomalySettings, detect_anomalies, impact_analysis, rolling_band
 from forecasting.cli import main
 
 PATTERN = np.array([100.0, 104.0, 103.0, 101.0, 98.0, 60.0, 55.0])
@@ -199,3 +199,94 @@ def test_cli_says_when_the_history_is_too_short_to_judge(tmp_path, long_frame, c
     assert main(["anomalies", str(source), "-o", str(out)]) == 0
     assert "judged after 18 periods of history; the longest series has 13" in capsys.readouterr().out
     assert pd.read_parquet(out).empty
+
+
+def test_on_the_sample_bills_the_injected_spike_ranks_first_and_alerts_are_rare(
+    tmp_path, sample_bills_dir, capsys
+):
+    """``forecast anomalies data/bills/cur2``: the Lambda spike is row 1 and at most 1 % is flagged."""
+    truth = json.loads((sample_bills_dir / "truth.json").read_text())["anomaly"]
+    out = tmp_path / "a.csv"
+    assert main(["anomalies", str(sample_bills_dir / "cur2"), "-o", str(out), "-q"]) == 0
+    table = pd.read_csv(out, dtype={"account": str})
+    top = table.iloc[0]
+    assert (top["service"], top["account"], top["ds"]) == (truth["service"], truth["account"], truth["date"])
+    assert top["date_rank"] == 1
+    # forecast prepare makes 33 series and 17,105 series-days of the sample bills.
+    assert 0 < len(table) <= 0.01 * 17_105
+    by_date = pd.read_csv(tmp_path / "a_by_date.csv", dtype={"value": str})
+    first = by_date[by_date["date_rank"] == 1]
+    assert first.set_index("dimension")["value"].to_dict() == {
+        "service": truth["service"],
+        "account": truth["account"],
+    }
+    np.testing.assert_allclose(first["share"], 1.0)
+    assert capsys.readouterr().out == ""
+
+
+def test_impact_analysis_splits_a_date_by_dimension_value():
+    anomalies = pd.DataFrame(
+        {
+            "unique_id": ["ec2|a", "s3|a", "ec2|b", "s3|a"],
+            "service": ["ec2", "s3", "ec2", "s3"],
+            "account": ["a", "a", "b", "a"],
+            "ds": pd.to_datetime(["2025-03-14", "2025-03-14", "2025-03-14", "2025-03-20"]),
+            "impact": [60.0, -20.0, 20.0, 5.0],
+            "severity": [90.0, 40.0, 50.0, 70.0],
+            "date_rank": [1, 1, 1, 2],
+        }
+    )
+    table = impact_analysis(anomalies)
+    day = table[table["date_rank"] == 1]
+    assert day[["dimension", "value"]].values.tolist() == [
+        ["service", "ec2"], ["service", "s3"], ["account", "a"], ["account", "b"],
+    ]  # fmt: skip
+    np.testing.assert_allclose(day["share"], [0.8, 0.2, 0.8, 0.2])  # of |60| + |-20| + |20| = 100
+    np.testing.assert_allclose(day["value_impact"], [80.0, -20.0, 40.0, 20.0])
+    assert (day["impact"] == 60.0).all()
+    assert (day["severity"] == 90.0).all()
+    assert (day["series"] == 3).all()
+    assert len(impact_analysis(anomalies, top=1)) == 4  # one value per dimension and date
+    assert impact_analysis(anomalies, dimensions=["unique_id"])["value"].tolist()[:3] == [
+        "ec2|a",
+        "ec2|b",  # ties keep the values' order
+        "s3|a",
+    ]
+    with pytest.raises(DataError, match="no column"):
+        impact_analysis(anomalies, dimensions=["region"])
+
+
+def test_sub_dollar_amounts_print_with_four_significant_digits(tmp_path, long_frame, capsys):
+    """A $0.0333/day key-management fee that jumps to $0.1998 reads so, not 0.03 and 0.20."""
+    y = np.full(100, 0.0333)
+    y[80] = 0.1998
+    source = tmp_path / "kms.parquet"
+    long_frame({"kms": y}).to_parquet(source)
+    assert main(["anomalies", str(source), "-o", str(tmp_path / "a.parquet")]) == 0
+    printed = capsys.readouterr().out
+    assert "0.1998" in printed
+    assert "0.0333" in printed
+    assert "+0.1665" in printed  # the by-date line
+    assert "0.00 " not in printed
+
+
+def test_the_anomaly_chart_labels_the_worst_period_with_significant_digits(long_frame):
+    from forecasting.plots import anomaly_chart
+
+    y = np.full(100, 0.0333)
+    y[60] = 0.1998
+    history = long_frame({"kms": y})
+    fig = anomaly_chart(history, detect_anomalies(history))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.1998 vs 0.0333 expected (+0.1665 USD)"]
+    fig.canvas.draw()  # ticks are labelled when drawn
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(set(ticks)) == len(ticks) > 2  # a 0-0.2 axis does not read 0.00, 0.05, 0.10, 0.10
+
+
+def test_cli_refuses_an_output_it_cannot_write(tmp_path, bill_series, capsys):
+    source = tmp_path / "series.parquet"
+    bill_series.to_parquet(source)
+    assert main(["anomalies", str(source), "-o", str(tmp_path / "a.xlsx")]) == 2
+    assert "-o/--output: cannot write" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [source]
