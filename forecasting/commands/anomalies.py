@@ -116,10 +116,11 @@ def summary(flagged: pd.DataFrame, by_date: pd.DataFrame, *, n_periods: int, top
     """What a reader sees first: how many periods were flagged, the top rows and the top dates' causes."""
     share = len(flagged) / n_periods if n_periods else 0.0
     n_dates = flagged["ds"].nunique()
-    lines = [f"{len(flagged)} anomal{'y' if len(flagged) == 1 else 'ies'} on {n_dates} date(s), "
-             f"{share:.2%} of {n_periods:,} series-periods; most severe first:"]  # fmt: skip
+    head = (f"{len(flagged)} anomal{'y' if len(flagged) == 1 else 'ies'} on {n_dates} date(s), "
+            f"{share:.2%} of {n_periods:,} series-periods")  # fmt: skip
     if flagged.empty:
-        return lines[0]
+        return head
+    lines = [f"{head}; most severe first:"]
     money = {c: format_money for c in flagged.columns if c in ("y", "impact") or _is_quantile(c)}
     formatters: dict[str, Any] = {**money, "severity": "{:.1f}".format, "zscore": "{:.1f}".format}
     # The dimension columns say what unique_id says, in words a reader filters by.

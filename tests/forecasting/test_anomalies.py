@@ -90,6 +90,9 @@ def test_flagged_periods_are_unlikely_and_costly_and_severity_needs_an_impact(lo
     assert len(flagged) > 0
     assert (flagged["zscore"].abs() >= 3.5).all()
     assert (flagged["impact"].abs() >= 0.01).all()
+    assert (
+        (flagged["y"] >= flagged["p90"]) | (flagged["y"] <= flagged["p10"])
+    ).all()  # never inside the band
     assert ((flagged["severity"] > 0) & (flagged["severity"] <= 100)).all()
     # The typical period is at least a cent, so an impact near zero caps the severity near zero.
     cap = 100 * (1 - np.exp(-flagged["impact"].abs() / 0.01))
