@@ -18,8 +18,9 @@ For every period ``t`` of every series the forecast uses only the periods before
    ``p90``) the empirical quantiles, widened to at least ``min_deviation`` of the forecast so that
    near-deterministic series do not flag cent-sized wobbles; a series that has never been negative so
    far gets no forecast below zero. The spread is the errors' interquartile range over 1.349 (the
-   standard deviation for normal errors, and robust to the spikes it is meant to find), at least
-   ``min_deviation / threshold`` of the forecast.
+   standard deviation for normal errors, and robust to the spikes it is meant to find), on each side
+   at least what the band implies (``(p90 - p50) / 1.2816`` above, as costs are skewed: a long upper
+   tail is normal for them) and at least ``min_deviation / threshold`` of the forecast.
 
 A period on which no series has any row, or on which at least half of the series that had a cost in
 the week before (two at least) are exactly zero, is a gap in the export, not a day without cost:
@@ -49,11 +50,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from forecasting.errors import DataError
 from forecasting.quantiles import quantile_column, validate_quantiles
@@ -218,8 +219,9 @@ def rolling_band(values: np.ndarray, grid: pd.DatetimeIndex, freq: str, settings
 
     Returns:
         A :class:`Band` of arrays of the shape of ``values``: the band's ``lower`` and ``upper``
-        quantiles, the ``median`` forecast, the robust ``spread`` of the errors and the ``typical``
-        period (median absolute value over the trailing window). NaN while the history is too short:
+        quantiles, the ``median`` forecast, the robust spread of the errors below and above it
+        (``spread_down``, ``spread_up``) and the ``typical`` period (median absolute value over the
+        trailing window). NaN while the history is too short:
         until the level and (when the series is long enough for it) the seasonal candidate have a
         trailing error, so that a period is never judged by a forecast that only knows a few days.
     """
@@ -248,7 +250,7 @@ def rolling_band(values: np.ndarray, grid: pd.DatetimeIndex, freq: str, settings
     median = np.where(never_negative, np.maximum(median, 0.0), median)
     # Each side's spread is the larger of the interquartile one and the band's own (skewed costs have a
     # long upper tail); its floor makes |z| >= threshold imply a deviation of at least min_deviation.
-    z_lo, z_hi = (abs(float(norm.ppf(q))) for q in settings.quantiles)
+    z_lo, z_hi = (abs(NormalDist().inv_cdf(q)) for q in settings.quantiles)
     floor = settings.min_deviation * np.abs(median)
     sigma = np.maximum((q75 - q25) / IQR_PER_SIGMA, floor / settings.threshold)
     spread_down = np.maximum(sigma, (median - lower) / z_lo)
