@@ -292,4 +292,10 @@ def test_cli_refuses_an_output_it_cannot_write(tmp_path, bill_series, capsys):
     bill_series.to_parquet(source)
     assert main(["anomalies", str(source), "-o", str(tmp_path / "a.xlsx")]) == 2
     assert "-o/--output: cannot write" in capsys.readouterr().err
+    for flag, value, message in (
+        ("--threshold", "0", "positive z-score"),
+        ("--min-impact", "-5", "0 or more"),
+    ):
+        assert main(["anomalies", str(source), "-o", str(tmp_path / "a.csv"), flag, value]) == 2
+        assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [source]
