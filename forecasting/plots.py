@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
 from forecasting.errors import DataError
+from forecasting.money import format_money, tick_decimals
 from forecasting.quantiles import quantile_column
 
 __all__ = [
@@ -67,10 +68,11 @@ def slug(text: str, limit: int = 80) -> str:
 
 
 class MoneyFormatter(Formatter):
-    """Tick labels with thousands separators and as many decimals as the axis range needs.
+    """Tick labels with thousands separators and as many decimals as the axis range and ticks need.
 
     The decimals are chosen when the ticks are drawn, from the visible range: whole units from 100 up,
-    one decimal from 10, cents below, so a 0-2 USD axis does not read 0, 0, 1, 1, 2.
+    one decimal from 10, cents below, so a 0-2 USD axis does not read 0, 0, 1, 1, 2; and more where the
+    ticks need them, so a 0-0.02 USD axis reads 0.005, 0.010, 0.015 rather than 0.01, 0.01, 0.02.
 
     Example:
         >>> from matplotlib.figure import Figure
@@ -81,12 +83,21 @@ class MoneyFormatter(Formatter):
         '2,500'
         >>> _ = ax.set_ylim(0, 2); label(1.5)
         '1.50'
+        >>> _ = ax.set_ylim(0, 0.02); label.set_locs([0.0, 0.005, 0.01]); label(0.005)
+        '0.005'
     """
+
+    ticks: Sequence[float] = ()
+
+    def set_locs(self, locs: list[float]) -> None:
+        """Keep the tick values being labelled (matplotlib calls this before labelling them)."""
+        super().set_locs(locs)
+        self.ticks = [float(v) for v in locs]
 
     def __call__(self, x: float, pos: int | None = None) -> str:  # noqa: ARG002 - matplotlib's signature
         """The label of tick value ``x``."""
         top = max(abs(v) for v in self.axis.get_view_interval()) if self.axis is not None else abs(x)
-        decimals = 0 if top >= 100 else 1 if top >= 10 else 2
+        decimals = tick_decimals(self.ticks or [x], top)
         return f"{x:,.{decimals}f}"
 
 
@@ -289,11 +300,15 @@ def anomaly_chart(
 ) -> Figure:
     """One series' cost with its flagged periods, colored by severity, and the expected band on those days.
 
+    The most severe flagged period is labelled with its cost, the expected (median) cost and the impact,
+    with the significant digits of :func:`forecasting.money.format_money`, so a sub-dollar series reads
+    0.1998 against 0.0333 expected rather than 0.20 against 0.03.
+
     Args:
         history: ``unique_id, ds, y`` of the series (others are ignored).
         anomalies: The output of :func:`forecasting.anomalies.detect_anomalies`: ``unique_id, ds, y``,
             the band (``p10, p50, p90``), ``severity`` and ``impact``.
-        unique_id: The series to draw; by default the one of the first anomaly (the largest extra cost).
+        unique_id: The series to draw; by default the one of the first anomaly (the most severe).
         currency: Unit for the y axis label.
         freq: Frequency, for the y axis label ("cost per day").
         ax: Axes to draw on; a new figure when None.
@@ -325,6 +340,15 @@ def anomaly_chart(
         edgecolors="k", zorder=3, label="anomaly",
     )  # fmt: skip
     fig.colorbar(points, ax=ax, label="severity (0-100)")
+    if len(flagged) and "impact" in flagged.columns:
+        worst = flagged.iloc[int(np.argmax(flagged["severity"].to_numpy()))]
+        expected = worst["y"] - worst["impact"]
+        ax.annotate(
+            f"{format_money(worst['y'])} vs {format_money(expected)} expected "
+            f"({format_money(worst['impact'], sign=True)} {currency})",
+            xy=(worst["ds"], worst["y"]), xytext=(8, 0), textcoords="offset points", fontsize=8,
+            va="center",
+        )  # fmt: skip
     ax.set_title(f"Anomalies in {unique_id}: {len(flagged)} flagged")
     ax.set_xlabel("date")
     ax.set_ylabel(f"cost per {period_name(freq)} ({currency})")
