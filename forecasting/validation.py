@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import reprlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import DataError, DataWarning
 from forecasting.frequency import infer_freq, is_auto, resolve_freq
+from forecasting.interface import setting
 
 __all__ = [
+    "ENDS",
     "ValidSeries",
     "validate_series",
     "resolve_freq",
@@ -24,6 +27,19 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# How series that stop before the dataset's last period are treated (see validate_series).
+ENDS = ("common", "own")
+
+
+def _empty_ended() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Series(dtype="str"),
+            "last_ds": pd.Series(dtype="datetime64[ns]"),
+            "filled": pd.Series(dtype="int64"),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -37,12 +53,16 @@ class ValidSeries:
             series (dimensions such as ``service`` or ``account``).
         freq: The pandas frequency, anchored from the data (``W`` on Mondays becomes ``W-MON``).
         filled: One flag per row of ``df``: True where the row was added to fill a gap (``y = 0``).
+        ended: One row per series that ended before the dataset's last period and was filled with zeros
+            up to it (``ends="common"``): ``unique_id``, ``last_ds`` (its last date in the input) and
+            ``filled`` (periods added). Empty with ``ends="own"``.
     """
 
     df: pd.DataFrame
     dims: pd.DataFrame
     freq: str
     filled: np.ndarray
+    ended: pd.DataFrame = field(default_factory=_empty_ended)
 
     @property
     def n_filled(self) -> int:
@@ -182,6 +202,7 @@ def validate_series(
     df: pd.DataFrame,
     *,
     freq: str | None = "D",
+    ends: Literal["common", "own"] = "own",
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -196,7 +217,11 @@ def validate_series(
     - no two rows share ``unique_id, ds`` (aggregate first);
     - every date lies on the grid of ``freq`` (daily data at midnight for ``D``, month starts for ``MS``);
     - periods missing inside a series are added with ``y = 0``: for cost data a period with no line item
-      cost nothing. Series are not extended before their first or after their last date.
+      cost nothing. Series are never extended before their first date;
+    - with ``ends="common"``, a series whose last date is before the dataset's last period (a service
+      that was switched off) gets ``y = 0`` up to that period, so it is forecast from the common end like
+      the others, never into the past; one :class:`DataWarning` gives the count. With ``ends="own"``
+      (the default here) every series keeps its own end.
 
     Extra columns that are constant within each series (``service``, ``account``) are kept in ``dims``.
 
@@ -204,6 +229,8 @@ def validate_series(
         df: The long frame.
         freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``...), or ``"auto"`` (or None)
             to infer it from the dates (:func:`~forecasting.frequency.infer_freq`).
+        ends: ``"common"`` fills series that end early with zeros up to the dataset's last period;
+            ``"own"`` leaves each series ending where it does (series on unrelated calendars, e.g. M3).
         id_col: Name of the series id column.
         time_col: Name of the timestamp column.
         target_col: Name of the value column.
@@ -214,6 +241,8 @@ def validate_series(
     Raises:
         DataError: If any rule above is broken.
     """
+    if ends not in ENDS:
+        raise DataError(f"ends must be one of {list(ENDS)}; got {ends!r}")
     names = {"unique_id": id_col, "ds": time_col, "y": target_col}
     _check_columns(df, names)
     ids = df[id_col]
@@ -248,34 +277,68 @@ def validate_series(
         example = frame["ds"][off].iloc[0]
         raise DataError(
             f"{int(off.sum())} date(s) are not on the {freq!r} grid, e.g. {example} in series "
-            f"{frame['unique_id'][off].iloc[0]!r}; pass the data's frequency with --freq "
+            f"{frame['unique_id'][off].iloc[0]!r}; pass the data's frequency with {setting('freq')} "
             "(D, W, MS, QS, h) or aggregate it to that frequency first"
         )
-    out, filled = _fill_gaps(frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid)
+    out, filled, ended = _fill_gaps(
+        frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid, common_end=ends == "common"
+    )
     if filled.any():
         log.info("filled %d missing period(s) with 0 inside %d series", int(filled.sum()), len(dims))
+    if len(ended):
+        _warn_ended(ended, len(dims), grid[-1])
     if not inferred and filled.mean() > 0.5 and (own := _own_freq(frame["ds"])) not in (None, freq):
         # Weekly data read as daily is mostly zeros: say so rather than forecast a sawtooth.
         warnings.warn(
             f"{int(filled.sum())} of {len(filled)} periods ({filled.mean():.0%}) were missing at frequency "
             f"{freq!r} and filled with 0, but every date lies on the coarser grid {own!r}; if that is the "
-            f"data's frequency, pass --freq {own} (or freq='auto')",
+            f"data's frequency, pass {setting('freq', own)} (or leave the frequency to be inferred)",
             DataWarning,
             stacklevel=2,
         )
-    return ValidSeries(df=out, dims=dims, freq=freq, filled=filled)
+    return ValidSeries(df=out, dims=dims, freq=freq, filled=filled, ended=ended)
+
+
+def _stamp(ts: pd.Timestamp) -> str:
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
+def _warn_ended(ended: pd.DataFrame, n_series: int, end: pd.Timestamp) -> None:
+    first = ended.iloc[int(np.argmin(ended["last_ds"].to_numpy()))]
+    warnings.warn(
+        f"{len(ended)} of {n_series} series end before the dataset's last period {_stamp(end)} (e.g. "
+        f"{first['unique_id']!r} ends {_stamp(first['last_ds'])}); their {int(ended['filled'].sum())} "
+        f"missing periods up to it count as 0 (no cost), so they are forecast from {_stamp(end)} like the "
+        f"others. If these series did not stop, pass {setting('ends', 'own')} to forecast each from its "
+        "own last date",
+        DataWarning,
+        stacklevel=3,
+    )
 
 
 def _fill_gaps(
-    ids: np.ndarray, pos: np.ndarray, y: np.ndarray, grid: pd.DatetimeIndex
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Spread every series over its own span of the grid, zeros where a period had no row."""
+    ids: np.ndarray, pos: np.ndarray, y: np.ndarray, grid: pd.DatetimeIndex, *, common_end: bool = False
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Spread every series over its span of the grid (to the grid's end with ``common_end``), zeros
+    where a period had no row; also return the series that were extended to the common end."""
     codes, uniques = pd.factorize(ids, sort=True)
     n = len(uniques)
     first = np.full(n, np.iinfo(np.int64).max)
     last = np.full(n, -1)
     np.minimum.at(first, codes, pos)
     np.maximum.at(last, codes, pos)
+    ended = _empty_ended()
+    if common_end:
+        early = last < len(grid) - 1
+        if early.any():
+            ended = pd.DataFrame(
+                {
+                    "unique_id": pd.Series(np.asarray(uniques, dtype=object)[early], dtype="str"),
+                    "last_ds": grid[last[early]].as_unit("ns"),
+                    "filled": (len(grid) - 1 - last[early]).astype("int64"),
+                }
+            )
+        last = np.full(n, len(grid) - 1)
     lengths = last - first + 1
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     values = np.zeros(int(lengths.sum()))
@@ -292,7 +355,7 @@ def _fill_gaps(
             "y": values,
         }
     )
-    return out, filled
+    return out, filled, ended
 
 
 def max_horizon(history_length: int) -> int:
@@ -329,7 +392,7 @@ def check_horizon(h: int, history_length: int, freq: str = "D") -> int:
     allowed = max_horizon(history_length)
     if h > allowed:
         fix = (
-            f"use --horizon {allowed} or less"
+            f"use {setting('h', allowed)} or less"
             if allowed >= 1
             else "no horizon is possible; at least 3 periods are needed"
         )
@@ -365,6 +428,6 @@ def check_backtest(h: int, n_windows: int, step_size: int, history_length: int) 
         raise DataError(
             f"{n_windows} backtest window(s) of h={h} every {step_size} period(s) reach back {offset} "
             "periods, "
-            f"more than half of the {history_length}-period history ({limit}); use --backtest-windows "
-            f"{fits} or less" + (", or a shorter horizon" if fits == 0 else "")
+            f"more than half of the {history_length}-period history ({limit}); use "
+            f"{setting('n_windows', fits)} or less" + (", or a shorter horizon" if fits == 0 else "")
         )

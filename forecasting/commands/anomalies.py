@@ -8,7 +8,7 @@ from typing import Any
 
 from costrec.atomic import write_frame
 from forecasting.anomalies import AnomalySettings, detect_anomalies
-from forecasting.commands.run import add_series_input_arguments, default_season, load_series, parse_quantiles
+from forecasting.commands.run import add_series_input_arguments, default_season, load_input, parse_quantiles
 from forecasting.errors import DataError
 
 __all__ = ["add_parser", "run"]
@@ -45,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast anomalies`` and return the exit status."""
-    series = load_series(args.input, args)
+    series = load_input(args)
     quantiles = parse_quantiles(args.quantiles)
     if len(quantiles) != 2:
         raise DataError(f"--quantiles takes the band's two levels, e.g. 0.1,0.9; got {args.quantiles!r}")

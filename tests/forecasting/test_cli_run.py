@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import forecasting.commands.run as run_command
+import forecasting.load as load_module
 from forecasting.cli import main
 from forecasting.commands.run import default_season, parse_quantiles
 from forecasting.forecaster import DEFAULT_MODELS
@@ -142,7 +142,7 @@ def test_an_os_error_is_a_message_and_status_2(series_file, tmp_path, capsys, mo
     def failing_read(path):
         raise OSError(errno.EIO, "Input/output error", str(path))
 
-    monkeypatch.setattr(run_command, "read_series_table", failing_read)
+    monkeypatch.setattr(load_module, "read_series_table", failing_read)
     assert main(["run", str(series_file), "-o", str(tmp_path / "o"), "--horizon", "3"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("forecast run: error:")
