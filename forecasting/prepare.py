@@ -28,6 +28,7 @@ from forecasting.billing.scan import ScanResult, ScanSpec, scan_export
 from forecasting.billing.schema import read_schemas
 from forecasting.charges import ChargeSelection, charge_category, parse_patterns
 from forecasting.errors import DataError, DataWarning
+from forecasting.interface import setting
 from forecasting.measures import check_measure
 from forecasting.reconcile import ChargeTotal, PrepareReport
 from forecasting.series import base_unit_us, build_series, normalize_freq, pandas_freq
@@ -193,6 +194,8 @@ def prepare_series(
     built = build_series(agg[agg["charge_type"].isin(included)], keys, freq=freq, tz=tz, spread=spread,
                          unit_us=unit, coverage_end_us=coverage_end)  # fmt: skip
     series = built.frame
+    if series.empty:
+        raise DataError(_nothing_to_forecast(export.root, by_type, selection, chosen, built.partial, freq))
     notes = []
     if built.partial is not None:
         notes.append(
@@ -215,6 +218,36 @@ def prepare_series(
         other_currencies=others, warnings=notes,
     )  # fmt: skip
     return PrepareResult(series, report, pandas_freq(freq))
+
+
+def _nothing_to_forecast(
+    root: object,
+    by_type: list[ChargeTotal],
+    selection: ChargeSelection,
+    currency: str | None,
+    partial: pd.Timestamp | None,
+    freq: str,
+) -> str:
+    """Why a prepare run built no series point, what was found instead, and the fix (one line)."""
+    unit = currency or ""
+    found = ", ".join(
+        f"{c.charge_type} ({c.count:,} line items, {c.total:,.2f} {unit})".rstrip() for c in by_type
+    )
+    total = sum((c.total for c in by_type), Decimal(0))
+    kept = [c for c in by_type if c.included]
+    if not kept:
+        types = ",".join(c.charge_type for c in by_type)
+        return (
+            f"{root}: nothing to forecast: no line item is of the selected charge types, "
+            f"{selection.describe()}; found only {found}, input total {total:,.2f} {unit}. Fix: pass "
+            f"{setting('charges', 'all')} to forecast every charge (or {setting('include_charges', types)})"
+        )
+    period = f" (the partial period {partial.date()})" if partial is not None else ""
+    return (
+        f"{root}: nothing to forecast: the {sum(c.count for c in kept):,} selected line items fall after the "
+        f"last complete {normalize_freq(freq)} period{period}; found {found}. Fix: export a longer stretch "
+        f"of time, or pass a finer {setting('freq')}"
+    )
 
 
 def _fetch(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from forecasting import DataError, prepare_series
 from forecasting.cli import main
 from forecasting.commands.prepare import add_prepare_arguments, prepare_from_args
 
@@ -59,3 +60,25 @@ def test_embedding_commands_share_the_options(sample_bills_dir: Path) -> None:
     assert result.freq == "MS"
     assert list(result.series.columns) == ["unique_id", "ds", "y", "account"]
     assert result.report.measure == "amortized"
+
+
+def test_an_export_of_only_refunds_and_credits_is_an_error_naming_them_and_the_fix(
+    tmp_path: Path, cur_csv, usage, capsys
+) -> None:
+    """Nothing usage-like: exit 2 with what was found and `--charges all`, for prepare and run alike."""
+    bill = cur_csv([usage("2024-01-01", -5.25, type="Refund"), usage("2024-01-02", -1.5, type="Credit")])
+    out = tmp_path / "series.parquet"
+    assert main(["prepare", str(bill), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "found only Refund (1 line items, -5.25 USD), Credit (1 line items, -1.50 USD)" in err
+    assert "input total -6.75 USD" in err
+    assert "--charges all" in err
+    assert not out.exists()
+    assert main(["run", str(bill), "-o", str(tmp_path / "run"), "--horizon", "1"]) == 2
+    assert "--charges all" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    # The library says it in Python terms; with the fix applied the credits are a (negative) series.
+    with pytest.raises(DataError, match=r"pass charges='all'"):
+        prepare_series(bill)
+    assert prepare_series(bill, charges="all").series["y"].sum() == pytest.approx(-6.75)
