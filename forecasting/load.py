@@ -27,7 +27,7 @@ import pandas as pd
 from forecasting.errors import DataError
 from forecasting.frequency import default_season_length, is_auto
 from forecasting.interface import setting
-from forecasting.prepare import is_billing_export, prepare_series
+from forecasting.prepare import is_billing_export, prepare_series, require_series
 from forecasting.reconcile import PrepareReport
 from forecasting.series_io import read_series_table
 from forecasting.validation import ValidSeries, validate_series
@@ -133,9 +133,7 @@ def standard_columns(
                 f"{list(map(str, df.columns))[:20]}"
             )
         if new in df.columns:
-            raise DataError(
-                f"{source} has both {old!r} ({setting(key)}) and {new!r}; rename or drop {new!r}"
-            )
+            raise DataError(f"{source} has both {old!r} ({setting(key)}) and {new!r}; rename or drop {new!r}")
     return df.rename(columns=renames) if renames else df
 
 
@@ -238,7 +236,7 @@ def load_series(
         info["input"] = str(path)
         if is_billing_export(path):
             start = time.perf_counter()
-            result = prepare_series(path, freq=given_freq or "D", **prepare_options)
+            result = require_series(prepare_series(path, freq=given_freq or "D", **prepare_options))
             report, frame, given_freq = result.report, result.series, result.freq
             info["prepare"] = report.summary()
             info["timings"] = {"prepare_seconds": round(time.perf_counter() - start, 3)}

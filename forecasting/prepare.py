@@ -33,7 +33,14 @@ from forecasting.measures import check_measure
 from forecasting.reconcile import ChargeTotal, PrepareReport
 from forecasting.series import base_unit_us, build_series, normalize_freq, pandas_freq
 
-__all__ = ["PrepareResult", "prepare_series", "is_billing_export", "parse_dims", "DEFAULT_DIMS"]
+__all__ = [
+    "PrepareResult",
+    "prepare_series",
+    "require_series",
+    "is_billing_export",
+    "parse_dims",
+    "DEFAULT_DIMS",
+]
 
 DEFAULT_DIMS = ("service", "account")
 DAY_US = 86_400_000_000
@@ -194,8 +201,6 @@ def prepare_series(
     built = build_series(agg[agg["charge_type"].isin(included)], keys, freq=freq, tz=tz, spread=spread,
                          unit_us=unit, coverage_end_us=coverage_end)  # fmt: skip
     series = built.frame
-    if series.empty:
-        raise DataError(_nothing_to_forecast(export.root, by_type, selection, chosen, built.partial, freq))
     notes = []
     if built.partial is not None:
         notes.append(
@@ -220,32 +225,36 @@ def prepare_series(
     return PrepareResult(series, report, pandas_freq(freq))
 
 
-def _nothing_to_forecast(
-    root: object,
-    by_type: list[ChargeTotal],
-    selection: ChargeSelection,
-    currency: str | None,
-    partial: pd.Timestamp | None,
-    freq: str,
-) -> str:
-    """Why a prepare run built no series point, what was found instead, and the fix (one line)."""
-    unit = currency or ""
-    found = ", ".join(
-        f"{c.charge_type} ({c.count:,} line items, {c.total:,.2f} {unit})".rstrip() for c in by_type
-    )
-    total = sum((c.total for c in by_type), Decimal(0))
+def require_series(result: PrepareResult) -> PrepareResult:
+    """``result`` if it holds at least one series point, else a one-line error saying why and the fix.
+
+    An export can be valid and still hold nothing to forecast: only refunds and credits (excluded by
+    the default ``charges="usage"``), or line items that all fall in a partial last period. Its
+    reconciliation is still worth reading, so :func:`prepare_series` returns it; what needs series
+    (``forecast prepare``, :func:`forecasting.load_series`) calls this.
+
+    Raises:
+        DataError: Naming the charge types found with their counts and totals, and the fix
+            (``charges='all'`` / ``--charges all``).
+    """
+    if len(result.series):
+        return result
+    report = result.report
+    unit = "" if report.currency.startswith("(") else f" {report.currency}"
+    by_type = report.by_charge_type
+    found = ", ".join(f"{c.charge_type} ({c.count:,} line items, {c.total:,.2f}{unit})" for c in by_type)
     kept = [c for c in by_type if c.included]
     if not kept:
         types = ",".join(c.charge_type for c in by_type)
-        return (
-            f"{root}: nothing to forecast: no line item is of the selected charge types, "
-            f"{selection.describe()}; found only {found}, input total {total:,.2f} {unit}. Fix: pass "
+        raise DataError(
+            f"{report.source}: nothing to forecast: no line item is of the selected charge types, "
+            f"{report.charges}; found only {found}, input total {report.input_total:,.2f}{unit}. Fix: pass "
             f"{setting('charges', 'all')} to forecast every charge (or {setting('include_charges', types)})"
         )
-    period = f" (the partial period {partial.date()})" if partial is not None else ""
-    return (
-        f"{root}: nothing to forecast: the {sum(c.count for c in kept):,} selected line items fall after the "
-        f"last complete {normalize_freq(freq)} period{period}; found {found}. Fix: export a longer stretch "
+    period = f" (the partial period {report.partial_period})" if report.partial_period else ""
+    raise DataError(
+        f"{report.source}: nothing to forecast: the {sum(c.count for c in kept):,} selected line items fall "
+        f"after the last complete {report.freq} period{period}; found {found}. Fix: export a longer stretch "
         f"of time, or pass a finer {setting('freq')}"
     )
 

@@ -16,7 +16,7 @@ from forecasting.charges import DEFAULT_EXCLUDED
 from forecasting.errors import DataError
 from forecasting.interface import command_line
 from forecasting.measures import MEASURES
-from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series
+from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series, require_series
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -171,7 +171,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Prepare, write the series (and report) atomically, print the summary; 0 on success."""
     with command_line(), engine_client(args, DataError, preload=WORKER_MODULES) as client:
-        result = prepare_from_args(args.input, args, client)
+        result = require_series(prepare_from_args(args.input, args, client))
     out = write_frame(result.series, args.output)
     if args.report:
         write_text(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n", args.report)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecasting import DataError, prepare_series
+from forecasting import DataError, DataWarning, load_series, prepare_series
 from forecasting.cli import main
 from forecasting.commands.prepare import add_prepare_arguments, prepare_from_args
 
@@ -79,6 +79,23 @@ def test_an_export_of_only_refunds_and_credits_is_an_error_naming_them_and_the_f
     assert "--charges all" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
     # The library says it in Python terms; with the fix applied the credits are a (negative) series.
+    # prepare_series still returns the reconciliation; what needs series says why there are none.
+    result = prepare_series(bill)
+    assert (len(result.series), float(result.report.input_total)) == (0, -6.75)
     with pytest.raises(DataError, match=r"pass charges='all'"):
-        prepare_series(bill)
+        load_series(bill)
     assert prepare_series(bill, charges="all").series["y"].sum() == pytest.approx(-6.75)
+
+
+def test_an_export_shorter_than_one_complete_period_is_an_error_saying_so(
+    tmp_path: Path, cur_csv, usage
+) -> None:
+    half_day = usage("2024-03-01", 2.5, end="2024-03-01T12:00:00Z")
+    bill = cur_csv([half_day])
+    with pytest.warns(DataWarning, match="partial"):
+        assert len(prepare_series(bill).series) == 0
+    message = (
+        r"the 1 selected line items fall after the last complete D period \(the partial period 2024-03-01\)"
+    )
+    with pytest.warns(DataWarning, match="partial"), pytest.raises(DataError, match=message):
+        load_series(bill)
