@@ -38,6 +38,12 @@ DEFAULT_MODELS: tuple[str, ...] = ("naive", "seasonal_naive", "theta", "ets", "l
 SHORT_RULE = 3
 
 
+def _common_end(df: pd.DataFrame) -> bool:
+    """Whether every series of a validated frame ends on the dataset's last date."""
+    ends = df.groupby("unique_id", sort=False)["ds"].max()
+    return bool((ends == ends.max()).all())
+
+
 class Forecaster:
     """Backtest a set of models, choose the best per series (or one for all) and forecast quantiles.
 
@@ -191,8 +197,7 @@ class Forecaster:
             return valid, check_season_length(self.season_length, valid.freq)
         first = data.valid.df["ds"].min()
         same_freq = is_auto(self.freq) or resolve_freq(str(self.freq), first) == data.freq
-        ends = data.valid.df.groupby("unique_id", sort=False)["ds"].max()
-        same_ends = self.ends == data.ends or self.ends == "own" or bool((ends == ends.max()).all())
+        same_ends = self.ends == data.ends or self.ends == "own" or _common_end(data.valid.df)
         valid = (
             data.valid
             if same_freq and same_ends
