@@ -13,7 +13,7 @@ import pandas as pd
 
 from forecasting.errors import DataError, DataWarning
 from forecasting.frequency import infer_freq, is_auto, resolve_freq
-from forecasting.interface import setting
+from forecasting.interface import on_command_line, setting
 
 __all__ = [
     "ENDS",
@@ -80,6 +80,11 @@ class ValidSeries:
         return int(self.df.groupby("unique_id", sort=False).size().max())
 
 
+def _prepare() -> str:
+    """What turns a billing export into series, in the caller's terms."""
+    return "`forecast prepare`" if on_command_line() else "forecasting.load_series (or prepare_series)"
+
+
 def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
     repeated = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
     if repeated:
@@ -92,7 +97,7 @@ def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
         raise DataError(
             f"the series frame lacks column(s) {missing}; got columns {reprlib.repr(list(df.columns))}. "
             f"A series table needs {list(names.values())} (an id, a timestamp and a numeric value); "
-            "pass a raw billing export through `forecast prepare` first"
+            f"pass a raw billing export through {_prepare()} first"
         )
     if df.empty:
         raise DataError("the series frame has no rows; pass at least one row per series")
@@ -267,7 +272,7 @@ def validate_series(
         first = frame.loc[dup].iloc[0]
         raise DataError(
             f"{int(dup.sum())} row(s) repeat a ({id_col}, {time_col}) pair, e.g. "
-            f"({first['unique_id']!r}, {first['ds']}); sum them per period first (or run `forecast prepare`)"
+            f"({first['unique_id']!r}, {first['ds']}); sum them per period first (or use {_prepare()})"
         )
     dims = _dimension_columns(frame, extra)
     grid = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq=freq)
