@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from forecasting import DataError, DataWarning, LoadedSeries, load_series
 from forecasting.cli import main
@@ -245,3 +247,34 @@ def test_the_notebooks_load_their_data_through_load_series():
     assert ".fit(series, h=HORIZON)" in code
     assert "extra=series.info" in code
     assert "detect_anomalies(series.df, freq=series.freq" in code
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    spans=st.lists(st.tuples(st.integers(1, 60), st.integers(0, 30)), min_size=1, max_size=5),
+    h=st.integers(1, 10),
+)
+def test_forecasts_start_after_the_last_period_and_every_series_is_accounted_for(spans, h):
+    """Random starts and stops: every forecast is after the data's end, ended and short series are listed."""
+    end = pd.Timestamp("2024-06-30")
+    # After the fill every series runs from its start to the latest stop: the horizon rule must hold there.
+    first_stop = min(stop for _, stop in spans)
+    assume(3 * h <= max(length + stop - first_stop for length, stop in spans))
+    parts = [
+        pd.DataFrame({"unique_id": f"s{i}", "y": 1.0 + np.arange(length) % 3,
+                      "ds": pd.date_range(end=end - pd.Timedelta(days=stop), periods=length)})
+        for i, (length, stop) in enumerate(spans)
+    ]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        fc = Forecaster(models=["naive"]).fit(pd.concat(parts, ignore_index=True), h=h)
+        out = fc.predict(h)
+    last = max(end - pd.Timedelta(days=stop) for _, stop in spans)
+    assert out["ds"].min() == last + pd.Timedelta(days=1)
+    assert out.groupby("unique_id").size().eq(h).all()
+    assert len(out) == h * len(spans)
+    stopped = {f"s{i}" for i, (_, stop) in enumerate(spans) if end - pd.Timedelta(days=stop) < last}
+    assert set(fc.ended_["unique_id"]) == stopped
+    periods = fc.history_.groupby("unique_id").size()
+    assert set(fc.short_["unique_id"]) == set(periods[periods < 3 * h].index)
+    assert set(fc.choices_.loc[fc.choices_["basis"] == "short", "unique_id"]) == set(fc.short_["unique_id"])
