@@ -180,6 +180,18 @@ def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) 
         f"{len(fc.dims_)} series, {fc.history_length_} periods of {fc.freq_}; "
         f"forecast {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     ]
+    if len(fc.ended_):
+        lines.append(
+            f"{len(fc.ended_)} series ended before the last period: their "
+            f"{int(fc.ended_['filled'].sum())} missing periods count as 0 (summary.json: ended_series)"
+        )
+    if len(fc.short_):
+        models = ", ".join(f"{m} ({n})" for m, n in fc.short_["model"].value_counts().items())
+        h = len(forecasts) // max(len(fc.dims_), 1)
+        lines.append(
+            f"{len(fc.short_)} series have fewer than 3 x {h} periods, too few for their own backtest: they "
+            f"use the dataset's model, {models} (summary.json: short_series)"
+        )
     if fc.selection_ is not None:
         board = fc.selection_.leaderboard
         wanted = ("model", "mean_wql", "relative_wql", "wape", "mase", "coverage", "n_series")
@@ -194,6 +206,8 @@ def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast run`` and return the exit status."""
     start = time.perf_counter()
+    if args.plots < 0:
+        raise DataError(f"--plots takes a number of fan charts, 0 (none) or more; got {args.plots}")
     out = check_output_folder(args.output)
     with engine_client(args, DataError, preload=WORKER_MODULES) as client:
         if client is None:

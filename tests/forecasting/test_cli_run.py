@@ -79,6 +79,10 @@ def test_monthly_series_through_the_cli(tmp_path, long_frame):
         (["--horizon", "60"], "largest allowed h is 50"),
         (["--horizon", "7", "--models", "naive,prophet"], "unknown model"),
         (["--horizon", "7", "--quantiles", "0.9,0.1"], "increasing"),
+        (
+            ["--horizon", "7", "--plots", "-1"],
+            "--plots takes a number of fan charts, 0 (none) or more; got -1",
+        ),
     ],
 )
 def test_bad_requests_exit_with_status_2_and_a_message(series_file, tmp_path, capsys, extra, message):

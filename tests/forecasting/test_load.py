@@ -149,17 +149,18 @@ def test_ends_own_forecasts_each_series_from_its_own_end(long_frame):
     assert fc.predict(7)["ds"].min() == pd.Timestamp("2023-04-02")
 
 
-def test_cli_lists_ended_and_short_series_in_the_summary(tmp_path, long_frame):
+def test_cli_lists_ended_and_short_series_in_the_summary(tmp_path, long_frame, capsys):
     df = _with_ended(long_frame)
     new = df[df["unique_id"] == "live"].tail(12).assign(unique_id="new")
     path = tmp_path / "s.csv"
     pd.concat([df, new]).to_csv(path, index=False)
     out = tmp_path / "out"
     with pytest.warns(DataWarning, match=r"pass --ends own"):
-        code = main(
-            ["run", str(path), "-o", str(out), "--horizon", "7", "--models", "naive,seasonal_naive", "-q"]
-        )
+        code = main(["run", str(path), "-o", str(out), "--horizon", "7", "--models", "naive,seasonal_naive"])
     assert code == 0
+    report = capsys.readouterr().out
+    assert "1 series ended before the last period: their 20 missing periods count as 0" in report
+    assert "1 series have fewer than 3 x 7 periods" in report
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"]["ends"] == "common"
     ended = summary["ended_series"]
