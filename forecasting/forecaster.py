@@ -14,13 +14,14 @@ from forecasting.automl import SELECT_MODES, Selection, model_order, select_mode
 from forecasting.backtest import splits
 from forecasting.errors import DataError
 from forecasting.frequency import is_auto, resolve_freq
+from forecasting.horizon import check_backtest, check_horizon
 from forecasting.load import LoadedSeries, check_season_length
 from forecasting.models import MODELS, make_model
 from forecasting.models.base import ForecastModel
 from forecasting.models.ensemble import Ensemble, combine_forecasts
 from forecasting.quantiles import DEFAULT_QUANTILES, quantile_columns, sort_quantiles, validate_quantiles
 from forecasting.runner import Runner, auto_jobs, is_global
-from forecasting.validation import ENDS, ValidSeries, check_backtest, check_horizon, validate_series
+from forecasting.validation import ENDS, ValidSeries, validate_series
 
 __all__ = ["DEFAULT_MODELS", "Forecaster", "SHORT_RULE"]
 
