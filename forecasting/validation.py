@@ -1,4 +1,4 @@
-"""Validate a series frame at the boundary: columns, types, duplicates, the time grid, the horizon rule."""
+"""Validate a series frame at the boundary: columns, types, duplicates, the time grid, gaps, ended series."""
 
 from __future__ import annotations
 

@@ -134,7 +134,10 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--quantiles", default="0.1,0.5,0.9", help="quantile levels (default: 0.1,0.5,0.9)")
     p.add_argument(
-        "--season-length", type=int, default=None, help="periods per season (default: 7 for D, ...)"
+        "--season-length",
+        type=int,
+        default=None,
+        help="periods per season (default: from the frequency: 7 D, 52 W, 12 MS, 4 QS, 24 h, 1 YS)",
     )
     p.add_argument(
         "--backtest-windows", type=int, default=1, choices=range(1, 6), metavar="N", help="1-5 (default 1)"
