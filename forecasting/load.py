@@ -186,10 +186,10 @@ def load_series(
 ) -> LoadedSeries:
     """Read and validate series from a table, a raw billing export or a frame, with frequency and season.
 
-    - A **series table** (Parquet file or folder, CSV, CSV.gz, TSV; :func:`~forecasting.series_io.
-      read_series_table`) or a **DataFrame**: long format, one row per series and period; the columns
-      ``id_col``, ``time_col`` and ``target_col`` become ``unique_id, ds, y``, other columns constant
-      within a series are its dimensions.
+    - A **series table** (Parquet file or folder, CSV, CSV.gz, TSV, read by
+      :func:`~forecasting.series_io.read_series_table`) or a **DataFrame**: long format, one row per
+      series and period; the columns ``id_col``, ``time_col`` and ``target_col`` become
+      ``unique_id, ds, y``, other columns constant within a series are its dimensions.
     - A **billing export** (legacy CUR, CUR 2.0, FOCUS; :func:`~forecasting.prepare.is_billing_export`):
       prepared with :func:`~forecasting.prepare.prepare_series` and ``prepare_options``.
 
