@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from forecasting.errors import DataError, DataWarning
+from forecasting.load import LoadedSeries, load_series
 from forecasting.prepare import PrepareResult, is_billing_export, prepare_series
 from forecasting.reconcile import PrepareReport
 
@@ -20,10 +21,12 @@ __all__ = [
     "DataError",
     "DataWarning",
     "Forecaster",
+    "LoadedSeries",
     "PrepareReport",
     "PrepareResult",
     "__version__",
     "is_billing_export",
+    "load_series",
     "prepare_series",
 ]
 

@@ -6,9 +6,20 @@ Layout of ``OUT/`` (Parquet always, the same tables as CSV next to them with ``c
     history.parquet                the series the run was fitted on (for lookups and charts)
     forecasted-values/<model>.parquet        backtest forecasts: unique_id, model, cutoff, ds, y, p.., mean
     accuracy-metric-values/<model>.parquet   per series and window, plus one dataset row per model
-    summary.json                   settings, leaderboard, choices, timings, versions
+    summary.json                   settings, leaderboard, choices, ended and short series, timings, versions
     plots/NN-<series>.png          fan charts of the most expensive series
     manifest.json                  SHA-256 and size of every other file, checked by ``forecast lookup``
+
+Two entries of ``summary.json`` list the series handled by a stated rule (see
+:class:`~forecasting.forecaster.Forecaster`):
+
+- ``ended_series``: series that stopped before the dataset's last period and were filled with 0 up to
+  it, so they are forecast from the common end. Keys: ``count``, ``common_end`` (the dataset's last
+  period), ``filled_periods`` (zeros added in all), ``rule`` (one sentence), ``by_series`` (id -> its
+  last date in the input).
+- ``short_series``: series with fewer than ``3 * h`` periods, left out of the backtest and forecast with
+  the model chosen for the dataset. Keys: ``count``, ``min_periods`` (``3 * h``), ``rule``,
+  ``by_series`` (id -> ``{"periods": n, "model": name}``).
 
 The whole folder is built next to ``OUT`` and swapped in at the end, so a run that fails (or is killed)
 leaves the previous ``OUT`` exactly as it was.
@@ -231,7 +242,8 @@ def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str
         "h": int(forecasts.groupby("unique_id").size().max()),
         "quantiles": list(forecaster.quantiles_),
         "freq": forecaster.freq_,
-        "season_length": int(forecaster.season_length),
+        "season_length": int(forecaster.season_length_),
+        "ends": forecaster.ends,
         "backtest_windows": int(forecaster.n_windows),
         "step_size": forecaster.step_size,
         "select": forecaster.select,
@@ -261,9 +273,41 @@ def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str
             "basis": choices["basis"].value_counts().to_dict(),
             "by_series": dict(zip(choices["unique_id"], choices["model"], strict=True)),
         },
+        "ended_series": _ended(forecaster, history),
+        "short_series": _short(forecaster, int(forecasts.groupby("unique_id").size().max())),
         "timings": {**forecaster.timings_, **extra.get("timings", {})},
         "versions": library_versions(),
         **{k: v for k, v in extra.items() if k != "timings"},
+    }
+
+
+def _ended(forecaster: Forecaster, history: pd.DataFrame) -> dict[str, Any]:
+    ended = forecaster.ended_
+    return {
+        "count": len(ended),
+        "common_end": history["ds"].max(),
+        "filled_periods": int(ended["filled"].sum()),
+        "rule": "a series whose last date is before the dataset's last period is filled with 0 (no cost) up "
+        "to it and forecast from the common end"
+        if forecaster.ends == "common"
+        else "every series is forecast from its own last date (ends='own'); none was filled",
+        "by_series": dict(zip(ended["unique_id"], ended["last_ds"], strict=True)),
+    }
+
+
+def _short(forecaster: Forecaster, h: int) -> dict[str, Any]:
+    from forecasting.forecaster import SHORT_RULE
+
+    short = forecaster.short_
+    return {
+        "count": len(short),
+        "min_periods": SHORT_RULE * h,
+        "rule": f"a series with fewer than {SHORT_RULE} * h periods is left out of the backtest and forecast "
+        "with the model chosen for the dataset",
+        "by_series": {
+            uid: {"periods": int(n), "model": model}
+            for uid, n, model in zip(short["unique_id"], short["periods"], short["model"], strict=True)
+        },
     }
 
 

@@ -13,14 +13,17 @@ import pandas as pd
 from forecasting.automl import SELECT_MODES, Selection, model_order, select_models
 from forecasting.backtest import splits
 from forecasting.errors import DataError
+from forecasting.frequency import is_auto, resolve_freq
+from forecasting.horizon import check_backtest, check_horizon
+from forecasting.load import LoadedSeries, check_season_length
 from forecasting.models import MODELS, make_model
 from forecasting.models.base import ForecastModel
 from forecasting.models.ensemble import Ensemble, combine_forecasts
 from forecasting.quantiles import DEFAULT_QUANTILES, quantile_columns, sort_quantiles, validate_quantiles
 from forecasting.runner import Runner, auto_jobs, is_global
-from forecasting.validation import ValidSeries, check_backtest, check_horizon, validate_series
+from forecasting.validation import ENDS, ValidSeries, validate_series
 
-__all__ = ["DEFAULT_MODELS", "Forecaster"]
+__all__ = ["DEFAULT_MODELS", "Forecaster", "SHORT_RULE"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,14 @@ log = logging.getLogger(__name__)
 # instead of 0.75-0.81x, M3 monthly WQL 0.090 instead of 0.100 (benchmarks/README.md). ARIMA is slower and
 # not better on those sets; add it with --models.
 DEFAULT_MODELS: tuple[str, ...] = ("naive", "seasonal_naive", "theta", "ets", "lgbm", "ensemble")
+# A series is short when it has fewer than SHORT_RULE * h periods: the horizon rule applied to it alone.
+SHORT_RULE = 3
+
+
+def _common_end(df: pd.DataFrame) -> bool:
+    """Whether every series of a validated frame ends on the dataset's last date."""
+    ends = df.groupby("unique_id", sort=False)["ds"].max()
+    return bool((ends == ends.max()).all())
 
 
 class Forecaster:
@@ -44,12 +55,27 @@ class Forecaster:
     ``predict(h)`` refits the chosen models on the whole history and returns their forecasts. With ``h``
     omitted from ``fit``, the backtest runs at the first ``predict(h)``.
 
+    Two kinds of series are handled by stated rules, listed in ``summary.json`` by
+    :func:`~forecasting.export.write_run`:
+
+    - **Ended series** (``ends="common"``, the default): a series whose last date is before the
+      dataset's last period is filled with 0 up to it (in cost data a period without line items cost
+      nothing) and forecast from the common end, so no forecast is dated at or before the dataset's last
+      period; a stopped service is forecast near 0. A :class:`~forecasting.errors.DataWarning` gives the
+      count; ``ended_`` lists them. ``ends="own"`` forecasts each series from its own last date instead.
+    - **Short series**: fewer than ``3 * h`` periods (the horizon rule applied to the series alone).
+      Their own backtest windows would train on less than ``2 * h`` periods, too little to judge a
+      model by, so they are left out of the backtest and use the model chosen for the dataset (the best
+      candidate over the other series), with ``basis = "short"`` in ``choices_``; ``short_`` lists them.
+
     Args:
         models: Model names from ``forecasting.models.MODELS`` and/or unfitted model objects (named by
             their ``alias``). Defaults to ``DEFAULT_MODELS``.
         quantiles: Quantile levels in (0, 1), increasing. Output columns are named ``p10, p50, p90``.
-        freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``).
-        season_length: Periods per season (7 for daily data with a weekly cycle).
+        freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``), or ``"auto"`` (default) to infer
+            it from the dates (:func:`~forecasting.frequency.infer_freq`).
+        season_length: Periods per season; ``None`` (default) derives it from the frequency: 7 daily,
+            52 weekly, 12 monthly, 4 quarterly, 24 hourly, 1 yearly. An explicit value wins.
         select: ``"auto"`` (default: the dataset's best model, switched on a series to that series' best
             candidate when it has at most 0.7x its WQL there), ``"series"`` (the lowest mean WQL per series)
             or ``"dataset"`` (one model for all, as Amazon Forecast); see
@@ -62,11 +88,17 @@ class Forecaster:
         step_size: Periods between backtest cutoffs; defaults to ``h``.
         n_jobs: Worker processes for per-series models; ``None`` picks by the number of series.
         show_progress: Show tqdm progress bars over the series.
+        ends: ``"common"`` (default) or ``"own"``: how series that stop before the dataset's last period
+            are treated (see above).
 
     Attributes:
         history_: The validated history ``unique_id, ds, y``.
         dims_: One row per series with its dimension columns (``service``, ``account``...).
         freq_: The frequency, anchored on the data (``W-MON``).
+        season_length_: The season length used (given, or derived from ``freq_``).
+        ended_: ``unique_id, last_ds, filled``: series filled with 0 from their last date to the common end.
+        short_: ``unique_id, periods, model``: series shorter than ``3 * h`` and the model they use (set
+            with the choices, at the first ``fit(df, h)`` or ``predict(h)``).
         cv_: The backtest forecasts of every model (``unique_id, ds, cutoff, model, y``, quantiles, ``mean``).
         selection_: Scores, pooled results, choices, leaderboard (:class:`forecasting.automl.Selection`).
         choices_: ``unique_id, model, mean_wql, basis``: the model each series uses.
@@ -84,14 +116,15 @@ class Forecaster:
         self,
         models: Sequence[str | ForecastModel] = DEFAULT_MODELS,
         quantiles: Sequence[float] = DEFAULT_QUANTILES,
-        freq: str = "D",
-        season_length: int = 7,
+        freq: str = "auto",
+        season_length: int | None = None,
         select: Literal["auto", "series", "dataset"] = "auto",
         candidates: Sequence[str] | None = None,
         n_windows: int = 1,
         step_size: int | None = None,
         n_jobs: int | None = 1,
         show_progress: bool = False,
+        ends: Literal["common", "own"] = "common",
     ) -> None:
         self.models = models
         self.quantiles = quantiles
@@ -103,6 +136,7 @@ class Forecaster:
         self.step_size = step_size
         self.n_jobs = n_jobs
         self.show_progress = show_progress
+        self.ends = ends
 
     # -- parameters -------------------------------------------------------------------------------------
 
@@ -127,9 +161,10 @@ class Forecaster:
         self.quantiles_ = validate_quantiles(self.quantiles)
         if self.select not in SELECT_MODES:
             raise DataError(f"select must be one of {list(SELECT_MODES)}; got {self.select!r}")
-        sl = self.season_length
-        if isinstance(sl, bool) or not isinstance(sl, int | np.integer) or sl < 1:
-            raise DataError(f"season_length must be a positive integer; got {sl!r}")
+        if self.season_length is not None:
+            check_season_length(self.season_length, "D")
+        if self.ends not in ENDS:
+            raise DataError(f"ends must be one of {list(ENDS)}; got {self.ends!r}")
         nw = self.n_windows
         if isinstance(nw, bool) or not isinstance(nw, int | np.integer) or nw < 0:
             raise DataError(f"n_windows must be a non-negative integer; got {nw!r}")
@@ -148,8 +183,30 @@ class Forecaster:
         if nw == 0 and len(self.models_) > 1:
             raise DataError(f"choosing among {len(self.models_)} models needs n_windows >= 1 backtest window")
 
-    def _settings(self, freq: str) -> dict[str, Any]:
-        return {"quantiles": self.quantiles_, "freq": freq, "season_length": int(self.season_length)}
+    def _settings(self, freq: str, season_length: int) -> dict[str, Any]:
+        return {"quantiles": self.quantiles_, "freq": freq, "season_length": season_length}
+
+    def _validate(self, data: pd.DataFrame | LoadedSeries) -> tuple[ValidSeries, int]:
+        """The validated series and the season length, from a frame or from :func:`load_series` output.
+
+        Loaded series were validated already; they are checked again only when this estimator asks for
+        something else: an explicit frequency other than theirs, or ``ends="common"`` on series loaded
+        with ``ends="own"`` that do end early.
+        """
+        if not isinstance(data, LoadedSeries):
+            valid = validate_series(data, freq=self.freq, ends=self.ends)
+            return valid, check_season_length(self.season_length, valid.freq)
+        first = data.valid.df["ds"].min()
+        same_freq = is_auto(self.freq) or resolve_freq(str(self.freq), first) == data.freq
+        same_ends = self.ends == data.ends or self.ends == "own" or _common_end(data.valid.df)
+        valid = (
+            data.valid
+            if same_freq and same_ends
+            else validate_series(data.df, freq=self.freq, ends=self.ends)
+        )
+        if self.season_length is None and valid.freq == data.freq:
+            return valid, data.season_length
+        return valid, check_season_length(self.season_length, valid.freq)
 
     def _runner(self, n_series: int) -> Runner:
         n_jobs = auto_jobs(n_series) if self.n_jobs is None else int(self.n_jobs)
@@ -157,11 +214,13 @@ class Forecaster:
 
     # -- public API -------------------------------------------------------------------------------------
 
-    def fit(self, df: pd.DataFrame, h: int | None = None) -> Self:
+    def fit(self, df: pd.DataFrame | LoadedSeries, h: int | None = None) -> Self:
         """Validate the history and, when ``h`` is given, backtest, choose and forecast ``h`` periods.
 
         Args:
-            df: Long frame ``unique_id, ds, y`` (extra columns constant per series are kept as dims).
+            df: Long frame ``unique_id, ds, y`` (extra columns constant per series are kept as dims), or
+                the output of :func:`forecasting.load_series` (used as validated there, with its
+                frequency and season length unless this estimator sets them).
             h: Horizon of the backtest and the forecast. Without it that work waits for ``predict(h)``.
 
         Returns:
@@ -171,9 +230,12 @@ class Forecaster:
             DataError: On invalid data or settings, or an ``h`` above a third of the history.
         """
         self._check_params()
-        valid = validate_series(df, freq=self.freq)
+        valid, self.season_length_ = self._validate(df)
         self.history_, self.dims_, self.freq_ = valid.df, valid.dims, valid.freq
         self.history_length_ = valid.history_length
+        self.ended_ = valid.ended
+        self.short_ = pd.DataFrame({"unique_id": pd.Series(dtype="str"), "periods": pd.Series(dtype="int64"),
+                                    "model": pd.Series(dtype="str")})  # fmt: skip
         self._valid = valid
         self.cv_: pd.DataFrame | None = None
         self.selection_: Selection | None = None
@@ -185,7 +247,7 @@ class Forecaster:
         return self
 
     def cross_validation(
-        self, df: pd.DataFrame, h: int, n_windows: int = 1, step_size: int | None = None
+        self, df: pd.DataFrame | LoadedSeries, h: int, n_windows: int = 1, step_size: int | None = None
     ) -> pd.DataFrame:
         """Backtest every model on the last ``n_windows`` windows of ``h`` periods of ``df``.
 
@@ -203,9 +265,9 @@ class Forecaster:
             ``model, cutoff, unique_id, ds``.
         """
         self._check_params()
-        valid = validate_series(df, freq=self.freq)
+        valid, season_length = self._validate(df)
         timings: dict[str, float] = {}
-        return self._backtest(valid, h, n_windows, step_size, timings)
+        return self._backtest(valid, h, n_windows, step_size, timings, season_length)
 
     def predict(self, h: int) -> pd.DataFrame:
         """Forecast ``h`` periods after each series' last date with its chosen model.
@@ -248,14 +310,22 @@ class Forecaster:
         return forecast[cols].astype({"unique_id": "str"})
 
     def _backtest(
-        self, valid: ValidSeries, h: int, n_windows: int, step_size: int | None, timings: dict[str, float]
+        self,
+        valid: ValidSeries,
+        h: int,
+        n_windows: int,
+        step_size: int | None,
+        timings: dict[str, float],
+        season_length: int,
+        history: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        history = valid.df
+        """Backtest every model on ``history`` (default: every series of ``valid``)."""
+        history = valid.df if history is None else history
         h = check_horizon(h, valid.history_length, valid.freq)
         step = h if step_size is None else step_size
         check_backtest(h, n_windows, step, valid.history_length)
         frames = []
-        settings = self._settings(valid.freq)
+        settings = self._settings(valid.freq, season_length)
         runner = self._runner(history["unique_id"].nunique())
         for split in splits(history, h, n_windows, step):
             raw: dict[str, pd.DataFrame] = {}
@@ -285,20 +355,29 @@ class Forecaster:
     def _choose(self, h: int) -> None:
         ids = self.dims_["unique_id"]
         order = list(self.models_)
+        lengths = self.history_.groupby("unique_id", sort=True).size()
+        short = lengths[lengths < SHORT_RULE * h]
         if self.n_windows == 0:
             self.choices_ = pd.DataFrame(
                 {"unique_id": ids, "model": order[0], "mean_wql": np.nan, "basis": "only"}
             )
+            self._record_short(short)
             return
-        cv = self._backtest(self._valid, h, int(self.n_windows), self.step_size, self.timings_["backtest"])
+        # Short series are judged by the others: their own windows would train on under 2h periods.
+        history = self.history_
+        if len(short):
+            history = history[~history["unique_id"].isin(short.index)]
+        cv = self._backtest(self._valid, h, int(self.n_windows), self.step_size, self.timings_["backtest"],
+                            self.season_length_, history)  # fmt: skip
         selection = select_models(
-            cv, history=self.history_, quantiles=self.quantiles_, season_length=int(self.season_length),
+            cv, history=self.history_, quantiles=self.quantiles_, season_length=self.season_length_,
             select=self.select, candidates=self.candidates,
         )  # fmt: skip
         choices = selection.choices
         missing = ids[~ids.isin(choices["unique_id"])]
         if len(missing):
-            # Series too short for any backtest window get the model that did best over the dataset.
+            # Short series, and series too short for any backtest window, get the model chosen for the
+            # dataset.
             best = selection.anchor
             if best is None:
                 allowed = selection.overall[selection.overall["model"].isin(selection.candidates)]
@@ -306,19 +385,30 @@ class Forecaster:
                     "mean_wql", kind="stable"
                 )
                 best = str(ranked["model"].iloc[0])
-            extra = pd.DataFrame(
-                {"unique_id": missing, "model": best, "mean_wql": np.nan, "basis": "dataset"}
-            )
+            basis = np.where(missing.isin(short.index), "short", "dataset")
+            extra = pd.DataFrame({"unique_id": missing, "model": best, "mean_wql": np.nan, "basis": basis})
             choices = pd.concat([choices, extra], ignore_index=True).sort_values(
                 "unique_id", ignore_index=True
             )
             log.info("%d series were too short to backtest; they use %s", len(missing), best)
         self.cv_, self.selection_, self.choices_ = cv, selection, choices
+        self._record_short(short)
         self.h_ = h
+
+    def _record_short(self, short: pd.Series) -> None:
+        assert self.choices_ is not None
+        model = self.choices_.set_index("unique_id")["model"]
+        self.short_ = pd.DataFrame(
+            {
+                "unique_id": pd.Series(short.index, dtype="str"),
+                "periods": short.to_numpy(dtype="int64"),
+                "model": model.reindex(short.index).to_numpy(dtype=object),
+            }
+        ).astype({"model": "str"})
 
     def _final(self, h: int) -> pd.DataFrame:
         assert self.choices_ is not None
-        settings = self._settings(self.freq_)
+        settings = self._settings(self.freq_, self.season_length_)
         chosen = {str(m): set(ids) for m, ids in self.choices_.groupby("model", sort=False)["unique_id"]}
         needed = {name: set(ids) for name, ids in chosen.items()}
         for name, ids in chosen.items():

@@ -21,8 +21,9 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from forecasting.errors import DataError
+from forecasting.interface import setting
 
-__all__ = ["infer_freq", "resolve_freq", "is_auto", "AUTO"]
+__all__ = ["infer_freq", "resolve_freq", "is_auto", "default_season_length", "AUTO"]
 
 AUTO = "auto"
 # Spellings that pandas 3 rejects; users still type them. Months, quarters and years are labelled by
@@ -33,6 +34,8 @@ _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 # Coarsest first: data on month starts is monthly even though it also lies on the daily grid.
 _CANDIDATES = ("YS", "YE", "QS", "QE", "MS", "ME", "W", "D", "h")
+# Periods per season: a week of days (5 business days), a year of weeks, months or quarters, a day of hours.
+_SEASONS = {"D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4, "h": 24, "H": 24}
 
 
 def resolve_freq(freq: str, first: pd.Timestamp | None = None) -> str:
@@ -117,6 +120,20 @@ def infer_freq(ds: pd.Series | pd.DatetimeIndex) -> str:
         return str(guess)
     raise DataError(
         f"cannot infer the frequency of column 'ds': its {len(dates)} distinct timestamps from {dates[0]} to "
-        f"{dates[-1]} lie on no regular grid (smallest step {step}); pass it with --freq (D, W, MS, QS, h, "
-        "15min...) or aggregate the data to one row per period first"
+        f"{dates[-1]} lie on no regular grid (smallest step {step}); pass it with {setting('freq')} "
+        "(D, W, MS, QS, h, 15min...) or aggregate the data to one row per period first"
     )
+
+
+def default_season_length(freq: str) -> int:
+    """The usual season of a frequency: 7 daily, 52 weekly, 12 monthly, 4 quarterly, 24 hourly, else 1.
+
+    Multiples keep the season of their unit (``2D`` is 7); yearly and sub-hourly data get 1 (no season).
+
+    Example:
+        >>> default_season_length("D"), default_season_length("W-MON"), default_season_length("MS")
+        (7, 52, 12)
+        >>> default_season_length("QS-JAN"), default_season_length("h"), default_season_length("YS-JAN")
+        (4, 24, 1)
+    """
+    return _SEASONS.get(str(freq).split("-")[0].lstrip("0123456789"), 1)

@@ -28,11 +28,19 @@ from forecasting.billing.scan import ScanResult, ScanSpec, scan_export
 from forecasting.billing.schema import read_schemas
 from forecasting.charges import ChargeSelection, charge_category, parse_patterns
 from forecasting.errors import DataError, DataWarning
+from forecasting.interface import setting
 from forecasting.measures import check_measure
 from forecasting.reconcile import ChargeTotal, PrepareReport
 from forecasting.series import base_unit_us, build_series, normalize_freq, pandas_freq
 
-__all__ = ["PrepareResult", "prepare_series", "is_billing_export", "parse_dims", "DEFAULT_DIMS"]
+__all__ = [
+    "PrepareResult",
+    "prepare_series",
+    "require_series",
+    "is_billing_export",
+    "parse_dims",
+    "DEFAULT_DIMS",
+]
 
 DEFAULT_DIMS = ("service", "account")
 DAY_US = 86_400_000_000
@@ -215,6 +223,40 @@ def prepare_series(
         other_currencies=others, warnings=notes,
     )  # fmt: skip
     return PrepareResult(series, report, pandas_freq(freq))
+
+
+def require_series(result: PrepareResult) -> PrepareResult:
+    """``result`` if it holds at least one series point, else a one-line error saying why and the fix.
+
+    An export can be valid and still hold nothing to forecast: only refunds and credits (excluded by
+    the default ``charges="usage"``), or line items that all fall in a partial last period. Its
+    reconciliation is still worth reading, so :func:`prepare_series` returns it; what needs series
+    (``forecast prepare``, :func:`forecasting.load_series`) calls this.
+
+    Raises:
+        DataError: Naming the charge types found with their counts and totals, and the fix
+            (``charges='all'`` / ``--charges all``).
+    """
+    if len(result.series):
+        return result
+    report = result.report
+    unit = "" if report.currency.startswith("(") else f" {report.currency}"
+    by_type = report.by_charge_type
+    found = ", ".join(f"{c.charge_type} ({c.count:,} line items, {c.total:,.2f}{unit})" for c in by_type)
+    kept = [c for c in by_type if c.included]
+    if not kept:
+        types = ",".join(c.charge_type for c in by_type)
+        raise DataError(
+            f"{report.source}: nothing to forecast: no line item is of the selected charge types, "
+            f"{report.charges}; found only {found}, input total {report.input_total:,.2f}{unit}. Fix: pass "
+            f"{setting('charges', 'all')} to forecast every charge (or {setting('include_charges', types)})"
+        )
+    period = f" (the partial period {report.partial_period})" if report.partial_period else ""
+    raise DataError(
+        f"{report.source}: nothing to forecast: the {sum(c.count for c in kept):,} selected line items fall "
+        f"after the last complete {report.freq} period{period}; found {found}. Fix: export a longer stretch "
+        f"of time, or pass a finer {setting('freq')}"
+    )
 
 
 def _fetch(

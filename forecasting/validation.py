@@ -1,19 +1,23 @@
-"""Validate a series frame at the boundary: columns, types, duplicates, the time grid, the horizon rule."""
+"""Validate a series frame at the boundary: columns, types, duplicates, the time grid, gaps, ended series."""
 
 from __future__ import annotations
 
 import logging
 import reprlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from forecasting.errors import DataError, DataWarning
 from forecasting.frequency import infer_freq, is_auto, resolve_freq
+from forecasting.horizon import check_backtest, check_horizon, max_horizon  # re-exported
+from forecasting.interface import on_command_line, setting
 
 __all__ = [
+    "ENDS",
     "ValidSeries",
     "validate_series",
     "resolve_freq",
@@ -24,6 +28,19 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# How series that stop before the dataset's last period are treated (see validate_series).
+ENDS = ("common", "own")
+
+
+def _empty_ended() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unique_id": pd.Series(dtype="str"),
+            "last_ds": pd.Series(dtype="datetime64[ns]"),
+            "filled": pd.Series(dtype="int64"),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -37,12 +54,16 @@ class ValidSeries:
             series (dimensions such as ``service`` or ``account``).
         freq: The pandas frequency, anchored from the data (``W`` on Mondays becomes ``W-MON``).
         filled: One flag per row of ``df``: True where the row was added to fill a gap (``y = 0``).
+        ended: One row per series that ended before the dataset's last period and was filled with zeros
+            up to it (``ends="common"``): ``unique_id``, ``last_ds`` (its last date in the input) and
+            ``filled`` (periods added). Empty with ``ends="own"``.
     """
 
     df: pd.DataFrame
     dims: pd.DataFrame
     freq: str
     filled: np.ndarray
+    ended: pd.DataFrame = field(default_factory=_empty_ended)
 
     @property
     def n_filled(self) -> int:
@@ -60,6 +81,11 @@ class ValidSeries:
         return int(self.df.groupby("unique_id", sort=False).size().max())
 
 
+def _prepare() -> str:
+    """What turns a billing export into series, in the caller's terms."""
+    return "`forecast prepare`" if on_command_line() else "forecasting.load_series (or prepare_series)"
+
+
 def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
     repeated = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
     if repeated:
@@ -72,7 +98,7 @@ def _check_columns(df: pd.DataFrame, names: dict[str, str]) -> None:
         raise DataError(
             f"the series frame lacks column(s) {missing}; got columns {reprlib.repr(list(df.columns))}. "
             f"A series table needs {list(names.values())} (an id, a timestamp and a numeric value); "
-            "pass a raw billing export through `forecast prepare` first"
+            f"pass a raw billing export through {_prepare()} first"
         )
     if df.empty:
         raise DataError("the series frame has no rows; pass at least one row per series")
@@ -182,6 +208,7 @@ def validate_series(
     df: pd.DataFrame,
     *,
     freq: str | None = "D",
+    ends: Literal["common", "own"] = "own",
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -196,7 +223,11 @@ def validate_series(
     - no two rows share ``unique_id, ds`` (aggregate first);
     - every date lies on the grid of ``freq`` (daily data at midnight for ``D``, month starts for ``MS``);
     - periods missing inside a series are added with ``y = 0``: for cost data a period with no line item
-      cost nothing. Series are not extended before their first or after their last date.
+      cost nothing. Series are never extended before their first date;
+    - with ``ends="common"``, a series whose last date is before the dataset's last period (a service
+      that was switched off) gets ``y = 0`` up to that period, so it is forecast from the common end like
+      the others, never into the past; one :class:`DataWarning` gives the count. With ``ends="own"``
+      (the default here) every series keeps its own end.
 
     Extra columns that are constant within each series (``service``, ``account``) are kept in ``dims``.
 
@@ -204,6 +235,8 @@ def validate_series(
         df: The long frame.
         freq: Frequency of the series (``D``, ``W``, ``MS``, ``QS``, ``h``...), or ``"auto"`` (or None)
             to infer it from the dates (:func:`~forecasting.frequency.infer_freq`).
+        ends: ``"common"`` fills series that end early with zeros up to the dataset's last period;
+            ``"own"`` leaves each series ending where it does (series on unrelated calendars, e.g. M3).
         id_col: Name of the series id column.
         time_col: Name of the timestamp column.
         target_col: Name of the value column.
@@ -214,6 +247,8 @@ def validate_series(
     Raises:
         DataError: If any rule above is broken.
     """
+    if ends not in ENDS:
+        raise DataError(f"ends must be one of {list(ENDS)}; got {ends!r}")
     names = {"unique_id": id_col, "ds": time_col, "y": target_col}
     _check_columns(df, names)
     ids = df[id_col]
@@ -238,7 +273,7 @@ def validate_series(
         first = frame.loc[dup].iloc[0]
         raise DataError(
             f"{int(dup.sum())} row(s) repeat a ({id_col}, {time_col}) pair, e.g. "
-            f"({first['unique_id']!r}, {first['ds']}); sum them per period first (or run `forecast prepare`)"
+            f"({first['unique_id']!r}, {first['ds']}); sum them per period first (or use {_prepare()})"
         )
     dims = _dimension_columns(frame, extra)
     grid = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq=freq)
@@ -248,34 +283,68 @@ def validate_series(
         example = frame["ds"][off].iloc[0]
         raise DataError(
             f"{int(off.sum())} date(s) are not on the {freq!r} grid, e.g. {example} in series "
-            f"{frame['unique_id'][off].iloc[0]!r}; pass the data's frequency with --freq "
+            f"{frame['unique_id'][off].iloc[0]!r}; pass the data's frequency with {setting('freq')} "
             "(D, W, MS, QS, h) or aggregate it to that frequency first"
         )
-    out, filled = _fill_gaps(frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid)
+    out, filled, ended = _fill_gaps(
+        frame["unique_id"].to_numpy(), pos, frame["y"].to_numpy(), grid, common_end=ends == "common"
+    )
     if filled.any():
         log.info("filled %d missing period(s) with 0 inside %d series", int(filled.sum()), len(dims))
+    if len(ended):
+        _warn_ended(ended, len(dims), grid[-1])
     if not inferred and filled.mean() > 0.5 and (own := _own_freq(frame["ds"])) not in (None, freq):
         # Weekly data read as daily is mostly zeros: say so rather than forecast a sawtooth.
         warnings.warn(
             f"{int(filled.sum())} of {len(filled)} periods ({filled.mean():.0%}) were missing at frequency "
             f"{freq!r} and filled with 0, but every date lies on the coarser grid {own!r}; if that is the "
-            f"data's frequency, pass --freq {own} (or freq='auto')",
+            f"data's frequency, pass {setting('freq', own)} (or leave the frequency to be inferred)",
             DataWarning,
             stacklevel=2,
         )
-    return ValidSeries(df=out, dims=dims, freq=freq, filled=filled)
+    return ValidSeries(df=out, dims=dims, freq=freq, filled=filled, ended=ended)
+
+
+def _stamp(ts: pd.Timestamp) -> str:
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
+def _warn_ended(ended: pd.DataFrame, n_series: int, end: pd.Timestamp) -> None:
+    first = ended.iloc[int(np.argmin(ended["last_ds"].to_numpy()))]
+    warnings.warn(
+        f"{len(ended)} of {n_series} series end before the dataset's last period {_stamp(end)} (e.g. "
+        f"{first['unique_id']!r} ends {_stamp(first['last_ds'])}); their {int(ended['filled'].sum())} "
+        f"missing periods up to it count as 0 (no cost), so they are forecast from {_stamp(end)} like the "
+        f"others. If these series did not stop, pass {setting('ends', 'own')} to forecast each from its "
+        "own last date",
+        DataWarning,
+        stacklevel=3,
+    )
 
 
 def _fill_gaps(
-    ids: np.ndarray, pos: np.ndarray, y: np.ndarray, grid: pd.DatetimeIndex
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Spread every series over its own span of the grid, zeros where a period had no row."""
+    ids: np.ndarray, pos: np.ndarray, y: np.ndarray, grid: pd.DatetimeIndex, *, common_end: bool = False
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Spread every series over its span of the grid (to the grid's end with ``common_end``), zeros
+    where a period had no row; also return the series that were extended to the common end."""
     codes, uniques = pd.factorize(ids, sort=True)
     n = len(uniques)
     first = np.full(n, np.iinfo(np.int64).max)
     last = np.full(n, -1)
     np.minimum.at(first, codes, pos)
     np.maximum.at(last, codes, pos)
+    ended = _empty_ended()
+    if common_end:
+        early = last < len(grid) - 1
+        if early.any():
+            ended = pd.DataFrame(
+                {
+                    "unique_id": pd.Series(np.asarray(uniques, dtype=object)[early], dtype="str"),
+                    "last_ds": grid[last[early]].as_unit("ns"),
+                    "filled": (len(grid) - 1 - last[early]).astype("int64"),
+                }
+            )
+        last = np.full(n, len(grid) - 1)
     lengths = last - first + 1
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
     values = np.zeros(int(lengths.sum()))
@@ -292,79 +361,4 @@ def _fill_gaps(
             "y": values,
         }
     )
-    return out, filled
-
-
-def max_horizon(history_length: int) -> int:
-    """The largest horizon the rule allows: a third of the history, rounded down.
-
-    Example:
-        >>> max_horizon(730), max_horizon(2)
-        (243, 0)
-    """
-    return int(history_length) // 3
-
-
-def check_horizon(h: int, history_length: int, freq: str = "D") -> int:
-    """Apply the horizon rule (as Amazon Forecast does): ``h`` may be at most a third of the history.
-
-    Args:
-        h: The forecast horizon in periods.
-        history_length: Number of periods of the longest series.
-        freq: The frequency, named in the message.
-
-    Returns:
-        ``h`` as an int.
-
-    Raises:
-        DataError: If ``h`` is not a positive integer or longer than a third of the history; the message
-            names h, the history length and the largest allowed h.
-
-    Example:
-        >>> check_horizon(30, 730)
-        30
-    """
-    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-        raise DataError(f"the horizon h must be a positive whole number of periods; got {h!r}")
-    allowed = max_horizon(history_length)
-    if h > allowed:
-        fix = (
-            f"use --horizon {allowed} or less"
-            if allowed >= 1
-            else "no horizon is possible; at least 3 periods are needed"
-        )
-        raise DataError(
-            f"horizon h={h} is longer than a third of the history: the longest series has {history_length} "
-            f"period(s) of {freq!r}, so the largest allowed h is {allowed}; {fix}, or supply at least "
-            f"{3 * h} periods of history"
-        )
-    return int(h)
-
-
-def check_backtest(h: int, n_windows: int, step_size: int, history_length: int) -> None:
-    """Check that the backtest windows leave at least half of the history for training.
-
-    The windows end at the last date and reach back ``h + (n_windows - 1) * step_size`` periods; as in
-    Amazon Forecast that offset may be at most half of the history, so the earliest window still trains
-    on a representative stretch.
-
-    Raises:
-        DataError: Naming the offset, the history length and the largest number of windows that fits.
-
-    Example:
-        >>> check_backtest(30, 3, 30, 730)
-    """
-    if isinstance(n_windows, bool) or int(n_windows) != n_windows or n_windows < 1:
-        raise DataError(f"n_windows (backtest windows) must be a positive integer; got {n_windows!r}")
-    if isinstance(step_size, bool) or int(step_size) != step_size or step_size < 1:
-        raise DataError(f"step_size must be a positive integer; got {step_size!r}")
-    offset = h + (n_windows - 1) * step_size
-    limit = history_length // 2
-    if offset > limit:
-        fits = max(0, (limit - h) // step_size + 1) if limit >= h else 0
-        raise DataError(
-            f"{n_windows} backtest window(s) of h={h} every {step_size} period(s) reach back {offset} "
-            "periods, "
-            f"more than half of the {history_length}-period history ({limit}); use --backtest-windows "
-            f"{fits} or less" + (", or a shorter horizon" if fits == 0 else "")
-        )
+    return out, filled, ended

@@ -16,7 +16,7 @@ from forecasting.anomalies import (
     detect_anomalies,
     impact_analysis,
 )
-from forecasting.commands.run import add_series_input_arguments, default_season, load_series, parse_quantiles
+from forecasting.commands.run import add_series_input_arguments, default_season, load_input, parse_quantiles
 from forecasting.errors import DataError
 from forecasting.money import format_money
 
@@ -70,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast anomalies`` and return the exit status."""
     by_date_path = by_date_output(args.output)
-    series = load_series(args.input, args)
+    series = load_input(args)
     quantiles = parse_quantiles(args.quantiles)
     if len(quantiles) != 2:
         raise DataError(f"--quantiles takes the band's two levels, e.g. 0.1,0.9; got {args.quantiles!r}")

@@ -14,8 +14,9 @@ from costrec.engine import add_engine_arguments, engine_client
 from forecasting.billing.detect import FORMATS
 from forecasting.charges import DEFAULT_EXCLUDED
 from forecasting.errors import DataError
+from forecasting.interface import command_line
 from forecasting.measures import MEASURES
-from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series
+from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series, require_series
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
 # What the workers of a local Dask cluster import once, before their first task.
 WORKER_MODULES = ("forecasting.distributed",)
 
-__all__ = ["add_parser", "run", "add_prepare_arguments", "prepare_from_args", "is_billing_export"]
+__all__ = [
+    "add_parser",
+    "run",
+    "add_prepare_arguments",
+    "prepare_options",
+    "prepare_from_args",
+    "is_billing_export",
+]
 
 DESCRIPTION = """\
 Read a billing export (legacy AWS CUR CSV/CSV.gz, CUR 2.0 Parquet, FinOps FOCUS 1.x CSV/Parquet; one
@@ -112,34 +120,35 @@ def add_prepare_arguments(
                    help="no progress bar (shown by default on a terminal)")  # fmt: skip
 
 
-def prepare_from_args(
-    input_path: str | os.PathLike[str], args: argparse.Namespace, client: Client | None = None
-) -> PrepareResult:
-    """Run :func:`~forecasting.prepare.prepare_series` with the options of :func:`add_prepare_arguments`.
+def prepare_options(args: argparse.Namespace, client: Client | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`~forecasting.prepare.prepare_series` from the flags, except ``freq``.
 
     With a Dask ``client``, groups of parts are scanned on its workers (see ``forecasting.distributed``).
     """
-    progress = bool(getattr(args, "progress", True)) and sys.stderr.isatty()
-    extra: dict[str, Any] = {}
+    options: dict[str, Any] = {
+        "dims": args.dims,
+        "measure": args.measure,
+        "charges": args.charges,
+        "include_charges": args.include_charges,
+        "exclude_charges": args.exclude_charges,
+        "tz": args.tz,
+        "currency": args.currency,
+        "spread": args.spread,
+        "format": args.format,
+        "progress": bool(getattr(args, "progress", True)) and sys.stderr.isatty(),
+    }
     if client is not None:
         from forecasting.distributed import DaskScanner
 
-        extra["scanner"] = DaskScanner(client)
-    return prepare_series(
-        input_path,
-        dims=args.dims,
-        measure=args.measure,
-        freq=args.freq or "D",
-        charges=args.charges,
-        include_charges=args.include_charges,
-        exclude_charges=args.exclude_charges,
-        tz=args.tz,
-        currency=args.currency,
-        spread=args.spread,
-        format=args.format,
-        progress=progress,
-        **extra,
-    )
+        options["scanner"] = DaskScanner(client)
+    return options
+
+
+def prepare_from_args(
+    input_path: str | os.PathLike[str], args: argparse.Namespace, client: Client | None = None
+) -> PrepareResult:
+    """Run :func:`~forecasting.prepare.prepare_series` with the options of :func:`add_prepare_arguments`."""
+    return prepare_series(input_path, freq=args.freq or "D", **prepare_options(args, client))
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -163,8 +172,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Prepare, write the series (and report) atomically, print the summary; 0 on success."""
-    with engine_client(args, DataError, preload=WORKER_MODULES) as client:
-        result = prepare_from_args(args.input, args, client)
+    with command_line(), engine_client(args, DataError, preload=WORKER_MODULES) as client:
+        result = require_series(prepare_from_args(args.input, args, client))
     out = write_frame(result.series, args.output)
     if args.report:
         write_text(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n", args.report)

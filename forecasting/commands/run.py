@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,21 +13,22 @@ import pandas as pd
 
 from costrec.engine import add_engine_arguments, engine_client
 from forecasting.automl import SELECT_MODES
-from forecasting.commands.prepare import add_prepare_arguments, is_billing_export, prepare_from_args
+from forecasting.commands.prepare import add_prepare_arguments, prepare_options
 from forecasting.errors import DataError
 from forecasting.export import check_output_folder, write_run
 from forecasting.forecaster import DEFAULT_MODELS, Forecaster
+from forecasting.frequency import default_season_length
+from forecasting.interface import command_line
+from forecasting.load import LoadedSeries, load_series
 from forecasting.models import MODELS
 from forecasting.runner import use_executor
-from forecasting.series_io import read_series_table
-from forecasting.validation import frame_freq
+from forecasting.validation import ENDS
 
 __all__ = [
     "add_parser",
     "run",
     "add_series_input_arguments",
-    "SeriesInput",
-    "load_series",
+    "load_input",
     "parse_quantiles",
     "default_season",
 ]
@@ -41,18 +41,8 @@ log = logging.getLogger(__name__)
 # What the workers of a local Dask cluster import once, before their first task.
 WORKER_MODULES = ("forecasting.runner", "forecasting.models", "forecasting.distributed")
 
-# Periods per season by frequency when --season-length is not given.
-_SEASONS = {"D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4, "h": 24, "H": 24}
-
-
-def default_season(freq: str) -> int:
-    """The usual season of a frequency: a week of days, a year of weeks, months or quarters, a day of hours.
-
-    Example:
-        >>> default_season("D"), default_season("W-MON"), default_season("MS"), default_season("YS")
-        (7, 52, 12, 1)
-    """
-    return _SEASONS.get(str(freq).split("-")[0].lstrip("0123456789"), 1)
+# The library decides the season; kept under its old name for the commands that import it from here.
+default_season = default_season_length
 
 
 def parse_quantiles(text: str) -> tuple[float, ...]:
@@ -99,6 +89,33 @@ def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--id-col", default="unique_id", help="series id column (default: unique_id)")
     g.add_argument("--time-col", default="ds", help="timestamp column (default: ds)")
     g.add_argument("--target-col", default="y", help="value column (default: y)")
+    parser.add_argument(
+        "--ends",
+        choices=ENDS,
+        default="common",
+        help="common (default): a series that stops before the data's last period counts as 0 (no cost) "
+        "up to it and is forecast from there, like the others; own: forecast each series from its own last "
+        "date (series that are not costs, e.g. M3)",
+    )
+
+
+def load_input(args: argparse.Namespace, client: Client | None = None) -> LoadedSeries:
+    """:func:`forecasting.load_series` on INPUT with the flags of :func:`add_series_input_arguments`.
+
+    A billing export is prepared with the same flags as ``forecast prepare``, scanned on the Dask
+    ``client``'s workers when given.
+    """
+    with command_line():
+        return load_series(
+            args.input,
+            freq=args.freq or "auto",
+            season_length=getattr(args, "season_length", None),
+            ends=getattr(args, "ends", "common"),
+            id_col=args.id_col,
+            time_col=args.time_col,
+            target_col=args.target_col,
+            **prepare_options(args, client),
+        )
 
 
 def add_parser(subparsers: Any) -> None:
@@ -117,7 +134,10 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--quantiles", default="0.1,0.5,0.9", help="quantile levels (default: 0.1,0.5,0.9)")
     p.add_argument(
-        "--season-length", type=int, default=None, help="periods per season (default: 7 for D, ...)"
+        "--season-length",
+        type=int,
+        default=None,
+        help="periods per season (default: from the frequency: 7 D, 52 W, 12 MS, 4 QS, 24 h, 1 YS)",
     )
     p.add_argument(
         "--backtest-windows", type=int, default=1, choices=range(1, 6), metavar="N", help="1-5 (default 1)"
@@ -157,77 +177,24 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-@dataclass(frozen=True)
-class SeriesInput:
-    """INPUT read as a long frame, its frequency, and what ``summary.json`` should say about it."""
-
-    df: pd.DataFrame
-    freq: str
-    info: dict[str, Any]
-
-
-def load_series(path: str, args: argparse.Namespace, client: Client | None = None) -> SeriesInput:
-    """Read INPUT: a series table as it is, a raw billing export through ``forecast prepare``.
-
-    A billing export is prepared with the same flags as ``forecast prepare`` (``--dims``, ``--measure``,
-    ``--charges``...), scanned on the Dask ``client``'s workers when given; the frequency of its series
-    is the one prepare produced.
-    """
-    source = Path(path)
-    if not source.exists():
-        raise DataError(f"INPUT {path!r} does not exist")
-    info: dict[str, Any] = {"input": str(source)}
-    if is_billing_export(source):
-        start = time.perf_counter()
-        result = prepare_from_args(source, args, client)
-        info["prepare"] = result.report.summary()
-        info["timings"] = {"prepare_seconds": round(time.perf_counter() - start, 3)}
-        return SeriesInput(result.series, result.freq, info)
-    df = _standard_columns(read_series_table(source), args, source)
-    freq = frame_freq(df, args.freq)
-    if args.freq is None:
-        info["freq_inferred"] = freq
-    return SeriesInput(df, freq, info)
-
-
-def _standard_columns(df: pd.DataFrame, args: argparse.Namespace, source: Path) -> pd.DataFrame:
-    """Rename the ``--id-col``, ``--time-col`` and ``--target-col`` columns to ``unique_id, ds, y``.
-
-    Amazon Forecast exports, for one, name them ``item_id, timestamp, target_value``.
-    """
-    wanted = {args.id_col: "unique_id", args.time_col: "ds", args.target_col: "y"}
-    renames = {old: new for old, new in wanted.items() if old != new}
-    if not renames:
-        return df
-    flags = {"unique_id": "--id-col", "ds": "--time-col", "y": "--target-col"}
-    for old, new in renames.items():
-        if old not in df.columns:
-            raise DataError(
-                f"INPUT {str(source)!r} has no column {old!r} ({flags[new]}); its columns are "
-                f"{list(map(str, df.columns))[:20]}"
-            )
-        if new in df.columns:
-            raise DataError(
-                f"INPUT {str(source)!r} has both {old!r} ({flags[new]}) and {new!r}; rename or drop {new!r}"
-            )
-    return df.rename(columns=renames)
-
-
-def _currency(dims: pd.DataFrame, given: str | None) -> str:
-    if given:
-        return given
-    for col in ("currency", "billing_currency"):
-        if col in dims.columns and dims[col].nunique() == 1:
-            return str(dims[col].iloc[0])
-    return "USD"
-
-
 def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) -> str:
     first, last = forecasts["ds"].min(), forecasts["ds"].max()
     lines = [
         f"{len(fc.dims_)} series, {fc.history_length_} periods of {fc.freq_}; "
         f"forecast {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     ]
+    if len(fc.ended_):
+        lines.append(
+            f"{len(fc.ended_)} series ended before the last period: their "
+            f"{int(fc.ended_['filled'].sum())} missing periods count as 0 (summary.json: ended_series)"
+        )
+    if len(fc.short_):
+        models = ", ".join(f"{m} ({n})" for m, n in fc.short_["model"].value_counts().items())
+        h = len(forecasts) // max(len(fc.dims_), 1)
+        lines.append(
+            f"{len(fc.short_)} series have fewer than 3 x {h} periods, too few for their own backtest: they "
+            f"use the dataset's model, {models} (summary.json: short_series)"
+        )
     if fc.selection_ is not None:
         board = fc.selection_.leaderboard
         wanted = ("model", "mean_wql", "relative_wql", "wape", "mase", "coverage", "n_series")
@@ -242,6 +209,8 @@ def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast run`` and return the exit status."""
     start = time.perf_counter()
+    if args.plots < 0:
+        raise DataError(f"--plots takes a number of fan charts, 0 (none) or more; got {args.plots}")
     out = check_output_folder(args.output)
     with engine_client(args, DataError, preload=WORKER_MODULES) as client:
         if client is None:
@@ -251,25 +220,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path, client: Client | None, start: float) -> int:
-    series = load_series(args.input, args, client)
-    info = series.info
+    series = load_input(args, client)
+    info = dict(series.info)
     info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"
     show = not args.quiet and sys.stderr.isatty()
+    # Frequency, season length and ended series come with the loaded series, as in the notebooks.
     fc = Forecaster(
         models=_models(args.models),
         quantiles=parse_quantiles(args.quantiles),
-        freq=series.freq,
-        season_length=args.season_length or default_season(series.freq),
         select=args.select,
         candidates=_models(args.candidates, "--candidates") if args.candidates else None,
         n_windows=args.backtest_windows,
         step_size=args.step_size,
         n_jobs=args.jobs,
         show_progress=show,
+        ends=args.ends,
     )
-    fc.fit(series.df, h=args.horizon)
-    forecasts = fc.predict(args.horizon)
-    info["currency"] = currency = _currency(fc.dims_, args.currency)
+    with command_line():
+        fc.fit(series, h=args.horizon)
+        forecasts = fc.predict(args.horizon)
+    info["currency"] = currency = args.currency or series.currency
     # Everything but writing the outputs; the report printed below includes that too.
     info["timings"] = {**info.get("timings", {}), "total_seconds": round(time.perf_counter() - start, 3)}
     write_run(

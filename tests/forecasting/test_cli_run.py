@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import forecasting.commands.run as run_command
+import forecasting.load as load_module
 from forecasting.cli import main
 from forecasting.commands.run import default_season, parse_quantiles
 from forecasting.forecaster import DEFAULT_MODELS
@@ -79,6 +79,10 @@ def test_monthly_series_through_the_cli(tmp_path, long_frame):
         (["--horizon", "60"], "largest allowed h is 50"),
         (["--horizon", "7", "--models", "naive,prophet"], "unknown model"),
         (["--horizon", "7", "--quantiles", "0.9,0.1"], "increasing"),
+        (
+            ["--horizon", "7", "--plots", "-1"],
+            "--plots takes a number of fan charts, 0 (none) or more; got -1",
+        ),
     ],
 )
 def test_bad_requests_exit_with_status_2_and_a_message(series_file, tmp_path, capsys, extra, message):
@@ -142,7 +146,7 @@ def test_an_os_error_is_a_message_and_status_2(series_file, tmp_path, capsys, mo
     def failing_read(path):
         raise OSError(errno.EIO, "Input/output error", str(path))
 
-    monkeypatch.setattr(run_command, "read_series_table", failing_read)
+    monkeypatch.setattr(load_module, "read_series_table", failing_read)
     assert main(["run", str(series_file), "-o", str(tmp_path / "o"), "--horizon", "3"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("forecast run: error:")

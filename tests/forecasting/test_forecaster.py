@@ -119,18 +119,22 @@ def test_a_model_failing_on_some_series_warns_and_the_batch_goes_on(weekly_frame
 
 def test_series_too_short_to_backtest_use_the_dataset_winner(long_frame):
     pattern = np.array([1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.0])
-    df = long_frame({"long": np.tile(pattern, 10), "new": pattern[:5]})
+    long = long_frame({"long": np.tile(pattern, 10)})
+    # A new series: its 5 days are the last 5 of the dataset.
+    new = long.tail(5).assign(unique_id="new")
+    df = pd.concat([long, new], ignore_index=True)
     fc = Forecaster(models=["naive", "seasonal_naive"], select="series").fit(df, h=14)
     choices = fc.choices_.set_index("unique_id")
     assert choices.loc["long", "model"] == "seasonal_naive"
     assert choices.loc["long", "basis"] == "wql"
     assert choices.loc["new", "model"] == "seasonal_naive"
-    assert choices.loc["new", "basis"] == "dataset"
+    assert choices.loc["new", "basis"] == "short"
+    assert fc.short_.to_dict("records") == [{"unique_id": "new", "periods": 5, "model": "seasonal_naive"}]
     assert fc.predict(14).groupby("unique_id").size().eq(14).all()
     # The default (auto) gives both the dataset's model; the backtested series says so in its basis.
     auto = Forecaster(models=["naive", "seasonal_naive"]).fit(df, h=14).choices_.set_index("unique_id")
     assert auto["model"].tolist() == ["seasonal_naive", "seasonal_naive"]
-    assert auto["basis"].tolist() == ["dataset", "dataset"]
+    assert auto["basis"].tolist() == ["dataset", "short"]
 
 
 @pytest.mark.parametrize(

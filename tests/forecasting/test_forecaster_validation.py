@@ -8,6 +8,7 @@ import pytest
 
 from forecasting import DataError, DataWarning
 from forecasting.forecaster import Forecaster
+from forecasting.interface import command_line
 from forecasting.validation import check_backtest, check_horizon, resolve_freq, validate_series
 
 
@@ -121,7 +122,9 @@ def test_horizon_must_be_a_positive_integer(h):
 
 def test_backtest_windows_may_reach_back_half_the_history():
     check_backtest(10, 5, 10, 100)
-    with pytest.raises(DataError, match="use --backtest-windows 5 or less"):
+    with pytest.raises(DataError, match="use n_windows=5 or less"):
+        check_backtest(10, 6, 10, 100)
+    with command_line(), pytest.raises(DataError, match="use --backtest-windows 5 or less"):
         check_backtest(10, 6, 10, 100)
 
 

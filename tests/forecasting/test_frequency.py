@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from forecasting.cli import main
 from forecasting.errors import DataError, DataWarning
-from forecasting.frequency import infer_freq
+from forecasting.forecaster import Forecaster
+from forecasting.frequency import default_season_length, infer_freq
+from forecasting.interface import command_line
 from forecasting.validation import frame_freq, validate_series
 
 
@@ -49,9 +51,13 @@ def test_series_starting_on_different_days_are_pooled():
     assert infer_freq(pd.concat([ds, _dates("2024-01-08")])) == "D"
 
 
-def test_irregular_timestamps_ask_for_freq():
-    with pytest.raises(DataError, match=r"no regular grid.*--freq"):
-        infer_freq(_dates("2024-01-01 00:00", "2024-01-01 00:30", "2024-01-01 01:15"))
+def test_irregular_timestamps_ask_for_freq_in_the_callers_terms():
+    dates = _dates("2024-01-01 00:00", "2024-01-01 00:30", "2024-01-01 01:15")
+    with pytest.raises(DataError, match=r"no regular grid.*pass it with freq= ") as api:
+        infer_freq(dates)
+    assert "--freq" not in str(api.value)
+    with command_line(), pytest.raises(DataError, match=r"no regular grid.*pass it with --freq "):
+        infer_freq(dates)
 
 
 _GRIDS = ["h", "D", "W-WED", "MS", "ME", "QS-JAN", "YS-JAN"]
@@ -80,9 +86,29 @@ def test_frame_freq_keeps_a_given_frequency_and_infers_auto():
 def test_explicit_fine_frequency_on_coarse_data_warns():
     weeks = pd.date_range("2024-01-07", periods=20, freq="W-SUN")
     df = pd.DataFrame({"unique_id": "a", "ds": weeks, "y": np.arange(20.0)})
-    with pytest.warns(DataWarning, match=r"coarser grid 'W-SUN'.*--freq W-SUN"):
+    with pytest.warns(DataWarning, match=r"coarser grid 'W-SUN'.*pass freq='W-SUN'") as api:
         valid = validate_series(df, freq="D")
     assert len(valid.df) == 134  # 19 weeks of days + 1, zeros in between: what the warning is about
+    assert "--freq" not in str(api[0].message)  # a Python caller has no flags
+    with command_line(), pytest.warns(DataWarning, match=r"coarser grid 'W-SUN'.*pass --freq W-SUN"):
+        validate_series(df, freq="D")
+
+
+def test_forecaster_warns_a_python_caller_with_freq_not_a_flag():
+    weeks = pd.date_range("2024-01-07", periods=20, freq="W-SUN")
+    df = pd.DataFrame({"unique_id": "a", "ds": weeks, "y": np.arange(20.0)})
+    with pytest.warns(DataWarning, match=r"pass freq='W-SUN'") as caught:
+        Forecaster(models=["naive"], n_windows=0, freq="D").fit(df)
+    assert all("--" not in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected"),
+    [("D", 7), ("2D", 7), ("B", 5), ("W-SUN", 52), ("MS", 12), ("ME", 12), ("QS-JAN", 4), ("QE-DEC", 4),
+     ("h", 24), ("YS-JAN", 1), ("15min", 1)],
+)  # fmt: skip
+def test_default_season_lengths(freq, expected):
+    assert default_season_length(freq) == expected
 
 
 def test_run_infers_weekly_series_without_freq(tmp_path, long_frame):

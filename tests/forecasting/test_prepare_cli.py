@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from forecasting import DataError, DataWarning, load_series, prepare_series
 from forecasting.cli import main
 from forecasting.commands.prepare import add_prepare_arguments, prepare_from_args
 
@@ -81,3 +82,42 @@ def test_cli_help_lists_blended_and_the_focus_versions(capsys) -> None:
     assert "blended: blended cost" in text
     assert "lineItem/BlendedCost" in text
     assert "FOCUS 1.0 to 1.3" in text
+
+
+def test_an_export_of_only_refunds_and_credits_is_an_error_naming_them_and_the_fix(
+    tmp_path: Path, cur_csv, usage, capsys
+) -> None:
+    """Nothing usage-like: exit 2 with what was found and `--charges all`, for prepare and run alike."""
+    bill = cur_csv([usage("2024-01-01", -5.25, type="Refund"), usage("2024-01-02", -1.5, type="Credit")])
+    out = tmp_path / "series.parquet"
+    assert main(["prepare", str(bill), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "found only Refund (1 line items, -5.25 USD), Credit (1 line items, -1.50 USD)" in err
+    assert "input total -6.75 USD" in err
+    assert "--charges all" in err
+    assert not out.exists()
+    assert main(["run", str(bill), "-o", str(tmp_path / "run"), "--horizon", "1"]) == 2
+    assert "--charges all" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    # The library says it in Python terms; with the fix applied the credits are a (negative) series.
+    # prepare_series still returns the reconciliation; what needs series says why there are none.
+    result = prepare_series(bill)
+    assert (len(result.series), float(result.report.input_total)) == (0, -6.75)
+    with pytest.raises(DataError, match=r"pass charges='all'"):
+        load_series(bill)
+    assert prepare_series(bill, charges="all").series["y"].sum() == pytest.approx(-6.75)
+
+
+def test_an_export_shorter_than_one_complete_period_is_an_error_saying_so(
+    tmp_path: Path, cur_csv, usage
+) -> None:
+    half_day = usage("2024-03-01", 2.5, end="2024-03-01T12:00:00Z")
+    bill = cur_csv([half_day])
+    with pytest.warns(DataWarning, match="partial"):
+        assert len(prepare_series(bill).series) == 0
+    message = (
+        r"the 1 selected line items fall after the last complete D period \(the partial period 2024-03-01\)"
+    )
+    with pytest.warns(DataWarning, match="partial"), pytest.raises(DataError, match=message):
+        load_series(bill)
