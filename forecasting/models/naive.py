@@ -34,11 +34,14 @@ def residual_band(
     empirical quantiles of those differences *and their negatives* (the symmetrised sample): its median
     is exactly zero, so P50 is the point forecast and every band from a level below 0.5 to one above
     contains it, and its width is the typical size of a k-step change, drift included. Adding the raw
-    quantiles instead would move the whole band by the median difference: after a step change (every
-    seasonal difference equal) P10 = P50 = P90 landed one step away from the forecast, and after a
-    drop to zero. This is the empirical form of the random-walk band of ``forecast::rwf``/``snaive``,
-    whose scale is the root mean square of the (uncentred) differences. The band widens with the
-    horizon as the data say (autocorrelation, weekly spikes), not by an assumed normal law.
+    quantiles instead moves the whole band by the median difference: after a step (every seasonal
+    difference equal) P10 = P50 = P90 sat one step above the forecast, and after a year-on-year drop
+    all three were 0 under a positive forecast. This is the empirical form of the random-walk band of
+    ``forecast::rwf``/``snaive``, whose scale is the root mean square of the (uncentred) differences.
+    The band widens with the horizon as the data say (autocorrelation, weekly spikes), not by an
+    assumed normal law. Centring the differences on their median instead keeps a skewed shape but
+    drops the drift from the width; it scored worse on all of M3 monthly (WQL 0.1264 against 0.1243
+    for naive, 0.1209 against 0.1185 for seasonal naive) and on synthetic daily costs.
 
     A lag that leaves fewer than ``MIN_RESIDUALS`` differences gets the band of the longest lag that
     has enough, scaled by ``sqrt(lag / that lag)`` (the random-walk rule), so the band does not shrink
