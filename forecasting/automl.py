@@ -11,7 +11,7 @@ import pandas as pd
 
 from forecasting.errors import DataError
 from forecasting.models import MODELS
-from forecasting.quantiles import quantile_column
+from forecasting.quantiles import point_column, quantile_column
 from metrics.compare import lift_table
 from metrics.frame import forecast_scores
 
@@ -54,7 +54,8 @@ class Selection:
 
     Attributes:
         scores: One row per series, window and model: ``unique_id, cutoff, model``, ``wql_<q>`` per
-            quantile, ``mean_wql``, ``wape``, ``rmse``, ``mase``, ``coverage``...
+            quantile, ``mean_wql``, ``wape``, ``rmse``, ``mase``, ``coverage``... The point metrics
+            score the ``p50`` column when 0.5 is forecast, else ``mean``.
         overall: One row per model, pooled over all series and windows (Amazon Forecast's aggregation),
             on the series and windows that every model forecast.
         choices: One row per backtested series: ``unique_id, model, mean_wql, basis``; ``basis`` says how
@@ -107,6 +108,10 @@ def score_backtest(
 ) -> pd.DataFrame:
     """Accuracy of every backtest forecast: one row per series, window (``cutoff``) and model.
 
+    The point metrics (WAPE, RMSE, MASE, MAPE, sMAPE) score ``p50`` when 0.5 is among the quantiles,
+    else ``mean`` (:func:`forecasting.quantiles.point_column`), so they judge the same forecast as the
+    P50 column and the fan charts show.
+
     Args:
         cv: Backtest frame ``unique_id, ds, cutoff, model, y``, quantile columns and ``mean``.
         history: The full history ``unique_id, ds, y``; MASE scales use only values up to each cutoff.
@@ -115,8 +120,9 @@ def score_backtest(
     """
     cols = {quantile_column(q): float(q) for q in quantiles}
     return forecast_scores(
-        cv, quantile_cols=cols, train_df=history, season_length=season_length, level="series", by=("model",)
-    )
+        cv, quantile_cols=cols, train_df=history, season_length=season_length, level="series",
+        by=("model",), point_col=point_column(quantiles),
+    )  # fmt: skip
 
 
 def _first_best(values: np.ndarray) -> np.ndarray:
@@ -263,6 +269,7 @@ def select_models(
         season_length=season_length,
         level="dataset",
         by=("model",),
+        point_col=point_column(quantiles),
     )
     overall = overall.set_index("model").reindex(order).dropna(how="all").reset_index()
     choices = _per_series_choice(scores, order, eligible, challengers)
@@ -311,8 +318,8 @@ def _leaderboard(
     board = overall.copy()
     if not chosen.empty:
         auto = forecast_scores(
-            chosen.assign(model="automl"), quantile_cols=cols, train_df=history,
-            season_length=season_length, level="dataset", by=("model",),
+            chosen.assign(model="automl"), quantile_cols=cols, train_df=history, season_length=season_length,
+            level="dataset", by=("model",), point_col=point_column(list(cols.values())),
         )  # fmt: skip
         board = pd.concat([board, auto], ignore_index=True)
     counts = choices["model"].value_counts()

@@ -14,8 +14,18 @@ from matplotlib.figure import Figure
 from forecasting.errors import DataError
 from forecasting.export import SUMMARY, check_manifest
 from forecasting.plots import fan_chart, fan_chart_grid
+from forecasting.quantiles import quantile_column
 
-__all__ = ["Run", "load_run", "match_series", "lookup", "lookup_chart", "SERVICE_COLUMNS", "ACCOUNT_COLUMNS"]
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "SERVICE_COLUMNS",
+    "Run",
+    "load_run",
+    "lookup",
+    "lookup_chart",
+    "lookup_totals",
+    "match_series",
+]
 
 # Dimension columns the --service and --account filters look for, in order; series files from other
 # tools name them differently.
@@ -177,6 +187,27 @@ def lookup(
             f"no forecast between {start} and {end}; the forecast covers {first:%Y-%m-%d} to {last:%Y-%m-%d}"
         )
     return rows.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def lookup_totals(rows: pd.DataFrame) -> dict[str, float]:
+    """The totals of looked-up rows, named by the column they add up.
+
+    ``mean`` is the expected total: means add up, quantiles do not (the sum of the P90s is far above
+    the P90 of the sum). ``p50``, when the run has it, is the sum of the column the table and the fan
+    chart show as the forecast; every model's band is centred so that the two agree (naive models,
+    the normal bands of Theta, ETS and ARIMA, LightGBM's median), and where they differ (a skewed
+    multiplicative ETS) both are printed rather than one passed off as the other.
+
+    Example:
+        >>> rows = pd.DataFrame({"p10": [1.0, 2.0], "p50": [2.0, 3.0], "p90": [4.0, 5.0], "mean": [2.0, 3.5]})
+        >>> lookup_totals(rows)
+        {'mean': 5.5, 'p50': 5.0}
+    """
+    totals = {"mean": float(rows["mean"].sum())}
+    median = quantile_column(0.5)
+    if median in rows.columns:
+        totals[median] = float(rows[median].sum())
+    return totals
 
 
 def lookup_chart(run: Run, rows: pd.DataFrame) -> Figure:

@@ -8,7 +8,14 @@ import numpy as np
 
 from forecasting.errors import DataError
 
-__all__ = ["DEFAULT_QUANTILES", "validate_quantiles", "quantile_column", "quantile_columns", "sort_quantiles"]
+__all__ = [
+    "DEFAULT_QUANTILES",
+    "point_column",
+    "quantile_column",
+    "quantile_columns",
+    "sort_quantiles",
+    "validate_quantiles",
+]
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
 
@@ -54,6 +61,22 @@ def quantile_column(q: float) -> str:
 def quantile_columns(quantiles: Sequence[float]) -> list[str]:
     """Column names for several quantiles, in order."""
     return [quantile_column(q) for q in quantiles]
+
+
+def point_column(quantiles: Sequence[float]) -> str:
+    """The column that serves as the point forecast: ``p50`` when 0.5 is forecast, else ``mean``.
+
+    WAPE, MASE and MAPE are absolute errors, minimised by the median, and the median is the forecast a
+    reader sees as the middle of the band (the P50 line of a fan chart); scoring the ``mean`` column
+    instead made the leaderboard disagree with itself whenever a model's mean and median differ
+    (best WQL, poor WAPE). Amazon Forecast scores WAPE, RMSE, MAPE and MASE on one forecast type too
+    (``ErrorMetric.ForecastType``: ``mean`` or a quantile such as ``0.5``).
+
+    Example:
+        >>> point_column([0.1, 0.5, 0.9]), point_column([0.05, 0.95])
+        ('p50', 'mean')
+    """
+    return quantile_column(0.5) if any(float(q) == 0.5 for q in quantiles) else "mean"
 
 
 def sort_quantiles(values: np.ndarray) -> np.ndarray:

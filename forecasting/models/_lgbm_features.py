@@ -100,7 +100,10 @@ def build_panel(series: SeriesSet, season_length: int, max_history: int | None) 
     stats["change_window"] = (
         stats["mean_window"] - frame.shift(window).rolling(window, min_periods=1).mean().to_numpy().T
     )
-    stats = {k: np.clip(v / scale, -CLIP, CLIP) for k, v in stats.items()}
+    # A scale near the smallest float (a series of subnormal values) overflows the division to inf,
+    # which the clip turns into the bound it would have reached anyway.
+    with np.errstate(over="ignore"):
+        stats = {k: np.clip(v / scale, -CLIP, CLIP) for k, v in stats.items()}
     stats["zero_share"] = (frame == 0).astype(float).rolling(window, min_periods=1).mean().to_numpy().T
     stats["log_length"] = np.log1p(np.maximum(np.arange(width)[None, :] - first[:, None] + 1, 0)).astype(
         float
@@ -180,7 +183,8 @@ def feature_rows(
         ok = (col >= 0) & (col < width)
         out = np.full(len(col), np.nan)
         out[ok] = panel.values[i[ok], col[ok]]
-        return np.clip(out / scale, -CLIP, CLIP)
+        with np.errstate(over="ignore"):  # as in build_panel: the clip bounds an overflow
+            return np.clip(out / scale, -CLIP, CLIP)
 
     features: dict[str, np.ndarray] = {"step": step.astype(float)}
     for lag in range(panel.lags):

@@ -74,7 +74,8 @@ class ARIMA(PerSeriesModel):
 
     Differencing follows :func:`differencing_orders`; each candidate is fitted by exact maximum
     likelihood (Kalman filter, L-BFGS-B, at most ``maxiter`` iterations, scale concentrated out) and the
-    lowest AICc wins. Quantiles are normal with the Kalman forecast variance. Long series are fitted on
+    lowest AICc wins. Quantiles are normal with the Kalman forecast variance, centred on the point
+    forecast (``p50`` = ``mean``). Long series are fitted on
     their last ``max_history`` points: ARIMA's memory is short and the state-space likelihood costs
     grow with the length.
 

@@ -32,6 +32,11 @@ def combine_forecasts(
 
     Rows are matched on ``unique_id, ds``; a row that only some members forecast (a member failed on
     a series) is combined over those members. The result is sorted by quantile row-wise (no crossing).
+    The ``mean`` column is combined the same way, so it lies inside the combined band wherever it lies
+    inside every member's (the mean and the median of numbers each between a lower and an upper bound
+    lie between the mean, or the median, of the bounds); a member whose mean may leave its band (ETS,
+    see :class:`forecasting.models.ETS`) carries that exception over. Non-negative member forecasts
+    give non-negative combinations.
 
     Args:
         forecasts: Frames ``unique_id, ds, mean, p..`` as returned by the models' ``predict``.

@@ -111,7 +111,15 @@ class ETS(PerSeriesModel):
     needs). AICc counts the initial states either way so the comparison is fair.
 
     Quantiles come from the model's predictive distribution: normal with the closed-form variance
-    for the additive forms, and ``repetitions`` simulated paths (seeded) for multiplicative forms.
+    for the additive forms (``mean`` = ``p50``), and ``repetitions`` simulated paths (seeded) for
+    multiplicative forms, whose ``mean`` is the model's point forecast (the conditional mean).
+
+    Where the mean may lie outside the band: a multiplicative-error form fitted to a very volatile
+    series has a right-skewed predictive distribution, like a log-normal with a large variance. Its
+    paths mostly shrink while a few grow, so the mean is above the median and, a few steps ahead, can
+    be above P90 too (seen on random walks of log-changes with a standard deviation near 1). That is the
+    distribution, not a numerical error, and it is kept: moving the mean into the band would misstate
+    the expected cost. The mean is never below the lowest quantile of such a form.
 
     Fallbacks (documented behaviour, never an exception): a constant series is forecast as that
     constant with a zero-width band; fewer than ``MIN_POINTS`` points, or a series on which every

@@ -1,4 +1,4 @@
-"""Naive forecast (repeat the last value) with quantiles from empirical k-step residuals."""
+"""Naive forecast (repeat the last value) with a band from the symmetrised empirical k-step residuals."""
 
 from __future__ import annotations
 
@@ -27,14 +27,26 @@ MIN_RESIDUALS = 10
 def residual_band(
     y: np.ndarray, lags: np.ndarray, quantiles: Sequence[float], base_lag: int = 1
 ) -> np.ndarray:
-    """Empirical quantiles of the in-sample errors of "copy the value ``lag`` steps back".
+    """Offsets around the point forecast of "copy the value ``lag`` steps back": a centred, honest band.
 
     For horizon step ``j`` the naive forecast copies the value ``lags[j]`` steps before the target, so
-    its error distribution is that of ``y[t] - y[t - lags[j]]`` over the history (the k-step residuals).
-    The band therefore widens with the horizon as the data say (drift, autocorrelation, weekly
-    spikes), not by an assumed normal law. When a lag leaves fewer than ``MIN_RESIDUALS`` residuals,
-    the ``base_lag`` residuals are used scaled by ``sqrt(lag / base_lag)``; with no residual at all (a
-    one-point series) the band has zero width.
+    its errors look like the in-sample k-step differences ``y[t] - y[t - lags[j]]``. The band is the
+    empirical quantiles of those differences *and their negatives* (the symmetrised sample): its median
+    is exactly zero, so P50 is the point forecast and every band from a level below 0.5 to one above
+    contains it, and its width is the typical size of a k-step change, drift included. Adding the raw
+    quantiles instead moves the whole band by the median difference: after a step (every seasonal
+    difference equal) P10 = P50 = P90 sat one step above the forecast, and after a year-on-year drop
+    all three were 0 under a positive forecast. This is the empirical form of the random-walk band of
+    ``forecast::rwf``/``snaive``, whose scale is the root mean square of the (uncentred) differences.
+    The band widens with the horizon as the data say (autocorrelation, weekly spikes), not by an
+    assumed normal law. Centring the differences on their median instead keeps a skewed shape but
+    drops the drift from the width; it scored worse on all of M3 monthly (WQL 0.1264 against 0.1243
+    for naive, 0.1209 against 0.1185 for seasonal naive) and on synthetic daily costs.
+
+    A lag that leaves fewer than ``MIN_RESIDUALS`` differences gets the band of the longest lag that
+    has enough, scaled by ``sqrt(lag / that lag)`` (the random-walk rule), so the band does not shrink
+    back at the end of a short series' horizon; when no lag has enough, the ``base_lag`` differences
+    are scaled the same way, and with no difference at all (a one-point series) the band has zero width.
 
     Args:
         y: History of one series.
@@ -46,40 +58,55 @@ def residual_band(
         Offsets to add to the point forecast, shape ``(h, len(quantiles))``.
 
     Example:
-        >>> residual_band(np.arange(20.0), np.array([1, 2]), [0.1, 0.9]).tolist()
-        [[1.0, 1.0], [2.0, 2.0]]
+        >>> residual_band(np.arange(20.0), np.array([1, 2]), [0.1, 0.5, 0.9]).tolist()
+        [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0]]
     """
     qs = np.asarray(quantiles, dtype=float)
     n = len(y)
-    base = y[base_lag:] - y[:-base_lag] if n > base_lag else np.empty(0)
-    base_q = np.quantile(base, qs) if base.size else np.zeros(len(qs))
     unique, position = np.unique(np.asarray(lags, dtype=int), return_inverse=True)
-    table = base_q[None, :] * np.sqrt(unique / base_lag)[:, None]
-    enough = n - unique >= MIN_RESIDUALS
+    enough = n - unique >= MIN_RESIDUALS  # a prefix: the shorter lags leave more differences
     if enough.any():
-        table[enough] = _lag_quantiles(y, unique[enough], qs)
+        measured = _lag_quantiles(y, unique[enough], qs)
+        reference, reference_q = int(unique[enough][-1]), measured[-1]
+    else:
+        reference = base_lag
+        reference_q = _lag_quantiles(y, np.array([base_lag]), qs)[0] if n > base_lag else np.zeros(len(qs))
+    table = reference_q[None, :] * np.sqrt(unique / reference)[:, None]
+    if enough.any():
+        table[enough] = measured
     return table[position]
 
 
 def _lag_quantiles(y: np.ndarray, lags: np.ndarray, qs: np.ndarray) -> np.ndarray:
-    """``np.quantile(y[lag:] - y[:-lag], qs)`` for every lag at once (linear interpolation, as numpy).
+    """Quantiles of ``d`` and ``-d`` together, ``d = y[lag:] - y[:-lag]``, for every lag at once.
 
-    The differences of all lags are sorted in one call, padded with ``inf`` past each row's length,
-    instead of one ``np.quantile`` call per lag (a naive forecast of 30 steps has 30 lags per series).
+    The same as ``np.quantile(np.r_[d, -d], qs)`` (linear interpolation) per lag, computed from the
+    sorted ``|d|`` of all lags in one sort, padded with ``inf`` past each row's length, instead of one
+    ``np.quantile`` call per lag (a naive forecast of 30 steps has 30 lags per series). In the sorted
+    symmetrised sample of ``2c`` values, position ``i < c`` holds ``-|d|_(c-1-i)`` and ``i >= c`` holds
+    ``|d|_(i-c)``.
     """
     n = len(y)
     counts = n - lags
     width = int(counts.max())
     column = np.arange(width)
     source = np.minimum(column[None, :] + lags[:, None], n - 1)
-    diffs = np.where(column[None, :] < counts[:, None], y[source] - y[np.minimum(column, n - 1)], np.inf)
-    diffs.sort(axis=1)
-    at = qs[None, :] * (counts[:, None] - 1)
+    valid = column[None, :] < counts[:, None]
+    size = np.where(valid, np.abs(y[source] - y[np.minimum(column, n - 1)]), np.inf)
+    size.sort(axis=1)
+    c = counts[:, None]
+    at = qs[None, :] * (2 * c - 1)
     low = np.floor(at).astype(int)
-    high = np.minimum(low + 1, counts[:, None] - 1)
+    high = np.minimum(low + 1, 2 * c - 1)
     rows = np.arange(len(lags))[:, None]
-    below, above = diffs[rows, low], diffs[rows, high]
-    return below + (above - below) * (at - low)
+
+    def value(i: np.ndarray) -> np.ndarray:
+        negative = i < c
+        index = np.where(negative, c - 1 - i, i - c)
+        return np.where(negative, -1.0, 1.0) * size[rows, index]
+
+    below = value(low)
+    return below + (value(high) - below) * (at - low)
 
 
 def seasonal_naive_forecast(
@@ -88,15 +115,16 @@ def seasonal_naive_forecast(
     """Seasonal naive point forecast of one series and its empirical band (naive for ``season_length=1``).
 
     Step ``j`` copies the value ``m * ceil(j / m)`` steps before the target; its band is the point
-    plus :func:`residual_band` at that lag. A series shorter than one season uses ``m = 1``.
+    plus :func:`residual_band` at that lag, centred on the point (the 0.5 quantile is the point). A
+    series shorter than one season uses ``m = 1``.
 
     Returns:
         The point forecast ``(h,)`` and the quantiles ``(h, len(quantiles))``.
 
     Example:
-        >>> point, band = seasonal_naive_forecast(np.arange(20.0), 2, [0.5], 1)
-        >>> point.tolist(), band[:, 0].tolist()
-        ([19.0, 19.0], [20.0, 21.0])
+        >>> point, band = seasonal_naive_forecast(np.arange(20.0), 2, [0.1, 0.5, 0.9], 1)
+        >>> point.tolist(), band.tolist()
+        ([19.0, 19.0], [[18.0, 19.0, 20.0], [17.0, 19.0, 21.0]])
     """
     m = int(season_length) if len(y) >= season_length else 1
     steps = np.arange(1, h + 1)
@@ -122,15 +150,19 @@ def predict_seasonal_naive(
 class Naive:
     """Forecast every step as the last observed value.
 
-    Quantiles are the point forecast plus empirical quantiles of the in-sample k-step differences
-    ``y[t] - y[t-k]`` for step ``k`` (see :func:`residual_band`). Works for any series length: a
-    one-point series gets a flat forecast with a zero-width band.
+    Quantiles are the point forecast plus the empirical quantiles of the in-sample k-step differences
+    ``y[t] - y[t-k]`` and their negatives for step ``k`` (see :func:`residual_band`): the band is
+    centred, so ``mean`` and ``p50`` are the last value and any band from a level below 0.5 to one
+    above contains it; a drift widens the band instead of moving it. Works for any series length: a
+    one-point series gets a flat forecast with a zero-width band. A series that never went below zero
+    gets no negative quantile (the band is cut at zero, see
+    :func:`forecasting.models._common.make_forecast_frame`).
 
     Example:
         >>> ds = pd.date_range("2024-01-01", periods=20)
         >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": range(20)})
-        >>> Naive().fit(df).predict(2, [0.5])[["mean", "p50"]].to_numpy().tolist()
-        [[19.0, 20.0], [19.0, 21.0]]
+        >>> Naive().fit(df).predict(2, [0.1, 0.5, 0.9])[["mean", "p10", "p50", "p90"]].to_numpy().tolist()
+        [[19.0, 18.0, 19.0, 20.0], [19.0, 17.0, 19.0, 21.0]]
     """
 
     alias = "naive"

@@ -1,4 +1,4 @@
-"""Seasonal naive forecast (repeat the last season) with quantiles from empirical seasonal residuals."""
+"""Seasonal naive forecast (repeat the last season) with a centred band from the seasonal residuals."""
 
 from __future__ import annotations
 
@@ -17,14 +17,19 @@ class SeasonalNaive:
     """Forecast each step as the value one season earlier (the same weekday for daily data).
 
     Step ``j`` copies the value ``m * ceil(j / m)`` steps before the target, and its band is the
-    point plus the empirical quantiles of the in-sample differences at that same lag (see
-    :func:`forecasting.models.naive.residual_band`), so the band widens once per extra season
-    looked back. A series shorter than one season (or ``season_length=1``) is forecast by the naive rule.
+    point plus the empirical quantiles of the in-sample differences at that same lag and of their
+    negatives (see :func:`forecasting.models.naive.residual_band`), so the band widens once per extra
+    season looked back. The band is centred: ``mean`` and ``p50`` are the copied value and every band
+    from a level below 0.5 to one above contains it. A year-on-year growth (every seasonal difference
+    the same) widens the band by that much on both sides rather than moving it: the copied value is
+    the forecast, the differences say how far off such a copy has been. A series shorter than one
+    season (or ``season_length=1``) is forecast by the naive rule; a series that never went below zero
+    gets no negative quantile.
 
     Example:
         >>> ds = pd.date_range("2024-01-01", periods=28)
         >>> df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [1.0, 2, 3, 4, 5, 6, 7] * 4})
-        >>> SeasonalNaive().fit(df, season_length=7).predict(3, [0.1, 0.9])["p90"].tolist()
+        >>> SeasonalNaive().fit(df, season_length=7).predict(3, [0.1, 0.5, 0.9])["p50"].tolist()
         [1.0, 2.0, 3.0]
     """
 

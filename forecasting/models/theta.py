@@ -99,7 +99,8 @@ class Theta(PerSeriesModel):
     fitted by :func:`fit_ses`. The Theta method is SES with drift, so the ``h``-step forecast variance
     is that of ARIMA(0,1,1), ``sigma^2 * (1 + (h - 1) * alpha^2)``, with ``sigma^2`` the mean squared
     one-step error of the SES. Quantiles are normal on the adjusted scale, then re-seasonalised
-    (scaled by positive multiplicative indices, which keeps their order).
+    (scaled by positive multiplicative indices, which keeps their order), so ``p50`` is the point
+    forecast and any band from a level below 0.5 to one above contains it.
 
     Fallbacks: a constant series is forecast as the constant with a zero-width band; fewer than
     ``MIN_POINTS`` points or a failed fit give the naive forecast and band.

@@ -243,17 +243,27 @@ def test_theta_matches_statsmodels_theta_model():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_residual_band_equals_per_lag_numpy_quantiles(seed):
-    """The one-sort band equals np.quantile of each lag's differences (or the scaled base lag)."""
+    """The one-sort band equals np.quantile of each lag's differences and their negatives (or a
+    shorter lag's, scaled); its median is exactly zero."""
     from forecasting.models.naive import MIN_RESIDUALS, residual_band
 
     rng = np.random.default_rng(seed)
-    y = np.cumsum(rng.normal(size=int(rng.integers(2, 120))))
+    y = np.cumsum(rng.normal(0.3, 1.0, size=int(rng.integers(2, 120))))  # drift: differences not centred
     m = int(rng.choice([1, 7]))
     lags = m * np.ceil(np.arange(1, 41) / m).astype(int)
     qs = np.array([0.05, 0.3, 0.5, 0.9])
-    base = np.quantile(y[m:] - y[:-m], qs) if len(y) > m else np.zeros(len(qs))
+
+    def symmetric(d: np.ndarray) -> np.ndarray:
+        return np.quantile(np.r_[d, -d], qs)
+
+    # Lags with too few differences scale the longest lag that has enough (else the base lag).
+    measured = [k for k in lags if len(y) - k >= MIN_RESIDUALS]
+    reference = max(measured) if measured else m
+    base = symmetric(y[reference:] - y[:-reference]) if len(y) > reference else np.zeros(len(qs))
     expected = [
-        np.quantile(y[k:] - y[:-k], qs) if len(y) - k >= MIN_RESIDUALS else base * np.sqrt(k / m)
+        symmetric(y[k:] - y[:-k]) if len(y) - k >= MIN_RESIDUALS else base * np.sqrt(k / reference)
         for k in lags
     ]
-    np.testing.assert_allclose(residual_band(y, lags, qs, base_lag=m), np.array(expected), atol=1e-12)
+    band = residual_band(y, lags, qs, base_lag=m)
+    np.testing.assert_allclose(band, np.array(expected), atol=1e-12)
+    assert (band[:, 2] == 0.0).all()
