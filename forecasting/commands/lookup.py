@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from costrec.atomic import atomic_file
-from forecasting.lookup import MAX_PANELS, load_run, lookup, lookup_chart
+from forecasting.lookup import MAX_PANELS, load_run, lookup, lookup_chart, lookup_totals
+from forecasting.money import format_money
 
 __all__ = ["add_parser", "run", "format_table"]
 
@@ -32,17 +33,24 @@ def add_parser(subparsers: Any) -> None:
 
 
 def format_table(rows: pd.DataFrame, currency: str) -> str:
-    """The rows as aligned text with a total line (the sum of means is a valid total; quantiles are not)."""
+    """The rows as aligned text with a total line (the sum of means is a valid total; quantiles are not).
+
+    Amounts keep four significant digits below a dollar (a $0.0333-a-day series does not print as 0.00),
+    and the total names the column it adds up: the expected total (means), and the sum of the P50s the
+    table shows where the run has them.
+    """
     shown = rows.copy()
     shown["ds"] = shown["ds"].dt.strftime(
         "%Y-%m-%d %H:%M" if (shown["ds"].dt.hour != 0).any() else "%Y-%m-%d"
     )
-    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+    text = shown.to_string(index=False, float_format=format_money)
     n_series = rows["unique_id"].nunique()
-    total = rows["mean"].sum()
-    return (
-        f"{text}\n{n_series} series, {len(rows)} rows; expected total (sum of mean): {total:,.2f} {currency}"
-    )
+    totals = lookup_totals(rows)
+    expected = format_money(totals["mean"])
+    line = f"{n_series} series, {len(rows)} rows; expected total (sum of mean): {expected}"
+    if "p50" in totals:
+        line += f" {currency}; sum of p50: {format_money(totals['p50'])}"
+    return f"{text}\n{line} {currency}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -87,3 +87,22 @@ def test_a_tampered_run_folder_is_refused(run_folder, tmp_path):
     (copy / "manifest.json").unlink()
     with pytest.raises(DataError, match="no manifest.json"):
         load_run(copy)
+
+
+def test_sub_dollar_rows_keep_their_digits_and_both_totals_are_named() -> None:
+    from forecasting.commands.lookup import format_table
+
+    rows = pd.DataFrame(
+        {
+            "unique_id": ["kms"] * 2,
+            "ds": pd.to_datetime(["2025-07-01", "2025-07-02"]),
+            "p10": [0.0311, 0.0311],
+            "p50": [0.0333, 0.0333],
+            "p90": [0.0355, 0.0355],
+            "mean": [0.0333, 0.0334],
+        }
+    )
+    text = format_table(rows, "USD")
+    assert "0.0333" in text
+    assert "0.00 " not in text
+    assert text.endswith("expected total (sum of mean): 0.0667 USD; sum of p50: 0.0666 USD")
