@@ -153,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"kept {target}; its gate.json records the decision (--force replaces it)")
                 return 0
     extras = {
-        "leaderboard.csv": selection.leaderboard.to_csv(index=False),
+        # Fit times are printed, not kept: the same data must give a byte-identical model directory.
+        "leaderboard.csv": selection.leaderboard.drop(columns="fit_seconds").to_csv(index=False),
         "selection.json": json.dumps(selection.to_json(), indent=1, sort_keys=True),
     }
     if gate is not None:
