@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from recsys.models.als import ALS
 from recsys.models.base import Recommender
+from recsys.models.bpr import BPR
 from recsys.models.content import Content
 from recsys.models.ease import EASE
-from recsys.models.factorization import ALS, BPR, ItemKNN
 from recsys.models.hybrid import Hybrid
+from recsys.models.item_knn import ItemKNN
 from recsys.models.popularity import Popularity
 
 __all__ = ["ALS", "BPR", "Content", "EASE", "Hybrid", "MODELS", "ItemKNN", "Popularity", "Recommender"]

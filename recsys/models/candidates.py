@@ -14,9 +14,9 @@ import scipy.sparse as sp
 from recsys.context import Context
 from recsys.features import unit_rows
 from recsys.filters import Catalog, excluded_mask, top_k_dense
+from recsys.models.als import ALS
 from recsys.models.base import UserBatch
 from recsys.models.content import Content, ContentState
-from recsys.models.factorization import ALS
 from recsys.models.popularity import SegmentCounts, segment_columns
 
 __all__ = ["SOURCES", "Generators", "Pool", "PoolSizes"]

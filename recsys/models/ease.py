@@ -19,8 +19,8 @@ from threadpoolctl import threadpool_limits
 from recsys.context import Context
 from recsys.errors import DataError
 from recsys.filters import Catalog, top_k_dense
+from recsys.models._implicit import confidence
 from recsys.models.base import Ranker, Recommender, TopK, UserBatch, empty_top_k
-from recsys.models.factorization import confidence
 
 __all__ = ["EASE", "ease_weights"]
 
@@ -66,7 +66,7 @@ class EASE(Recommender):
     Args:
         l2: Ridge penalty; larger values shrink the weights of rare co-occurrences (typical: 50 to 1,000).
         weighting: Confidence weighting of the interactions (``binary``, ``linear`` or ``bm25``; see
-            :func:`recsys.models.factorization.confidence`).
+            :func:`recsys.models._implicit.confidence`).
         max_items: Only the most popular items (by distinct users) get weights; memory is ``4 max_items^2``
             bytes and time grows with its cube.
     """

@@ -1,4 +1,5 @@
-"""Collaborative filtering with implicit: ALS, BPR and BM25 item-item kNN, behind the recommender contract."""
+"""Shared plumbing of the models built on implicit (ALS, BPR, item-kNN): confidences, BLAS threads, batched
+recommend with exclusions, npz persistence."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from implicit.cpu.als import AlternatingLeastSquares
-from implicit.cpu.bpr import BayesianPersonalizedRanking
-from implicit.nearest_neighbours import BM25Recommender, ItemItemRecommender, bm25_weight
+from implicit.nearest_neighbours import bm25_weight
 from threadpoolctl import threadpool_limits
 
 from recsys.context import Context
@@ -17,7 +16,7 @@ from recsys.errors import DataError
 from recsys.filters import Catalog, excluded_mask
 from recsys.models.base import Ranker, Recommender, TopK, UserBatch, empty_top_k
 
-__all__ = ["ALS", "BPR", "ItemKNN", "confidence"]
+__all__ = ["ImplicitModel", "WEIGHTINGS", "confidence"]
 
 WEIGHTINGS = ("bm25", "linear", "binary")
 # implicit marks filtered or missing entries with -FLT_MAX scores.
@@ -70,7 +69,7 @@ def confidence(
     return out
 
 
-class _Implicit(Recommender):
+class ImplicitModel(Recommender):
     """Shared plumbing: confidence matrix, BLAS threads, batched recommend, npz persistence."""
 
     weighting = "linear"
@@ -170,123 +169,3 @@ class _Implicit(Recommender):
             return top
 
         return rank
-
-
-class ALS(_Implicit):
-    """Implicit-feedback matrix factorization (Hu, Koren & Volinsky 2008) with implicit's conjugate gradient.
-
-    Args:
-        factors: Latent dimensions.
-        regularization: L2 penalty.
-        alpha: Scale of the confidences.
-        iterations: ALS sweeps.
-        weighting: Confidence weighting of the event weights (see :func:`confidence`).
-        random_state: Seed of the factor initialization.
-    """
-
-    name = "als"
-
-    def __init__(
-        self,
-        factors: int = 64,
-        regularization: float = 0.05,
-        alpha: float = 1.0,
-        iterations: int = 15,
-        weighting: str = "linear",
-        random_state: int = 0,
-    ) -> None:
-        self.factors = factors
-        self.regularization = regularization
-        self.alpha = alpha
-        self.iterations = iterations
-        self.weighting = weighting
-        self.random_state = random_state
-
-    def _make(self) -> AlternatingLeastSquares:
-        return AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            random_state=self.random_state,
-        )
-
-    def factors_of(self, user_rows: np.ndarray) -> np.ndarray:
-        """User factors of fitted user rows."""
-        return np.asarray(self._model.user_factors[user_rows])
-
-    @property
-    def item_factors(self) -> np.ndarray:
-        """Item factors, one row per fitted item."""
-        return np.asarray(self._model.item_factors)
-
-
-class BPR(_Implicit):
-    """Bayesian Personalized Ranking (Rendle et al. 2009) from implicit, on binary interactions.
-
-    Args:
-        factors: Latent dimensions.
-        learning_rate: SGD step.
-        regularization: L2 penalty.
-        iterations: Epochs.
-        random_state: Seed.
-        num_threads: Threads (0 = all cores; 1 makes the result exactly reproducible).
-    """
-
-    name = "bpr"
-    weighting = "binary"
-
-    def __init__(
-        self,
-        factors: int = 64,
-        learning_rate: float = 0.05,
-        regularization: float = 0.01,
-        iterations: int = 100,
-        random_state: int = 0,
-        num_threads: int = 0,
-    ) -> None:
-        self.factors = factors
-        self.learning_rate = learning_rate
-        self.regularization = regularization
-        self.iterations = iterations
-        self.random_state = random_state
-        self.num_threads = num_threads
-
-    def _make(self) -> BayesianPersonalizedRanking:
-        return BayesianPersonalizedRanking(
-            factors=self.factors,
-            learning_rate=self.learning_rate,
-            regularization=self.regularization,
-            iterations=self.iterations,
-            random_state=self.random_state,
-            num_threads=self.num_threads,
-        )
-
-
-class ItemKNN(_Implicit):
-    """Item-item nearest neighbours on BM25-weighted co-occurrence (implicit's ``BM25Recommender``).
-
-    Args:
-        neighbours: Neighbours kept per item.
-        k1: BM25 saturation.
-        b: BM25 length normalization.
-    """
-
-    name = "item_knn"
-    weighting = "linear"
-
-    def __init__(self, neighbours: int = 100, k1: float = 1.2, b: float = 0.75) -> None:
-        self.neighbours = neighbours
-        self.k1 = k1
-        self.b = b
-
-    def _make(self) -> BM25Recommender:
-        return BM25Recommender(K=self.neighbours, K1=self.k1, B=self.b)
-
-    def _fit(self, ctx: Context) -> None:
-        # BM25Recommender.fit hands a COO matrix to its kNN step (a ParameterWarning); weighting here and
-        # calling the item-item fit with CSR is the same computation without the conversion.
-        weighted = confidence(ctx.user_items, "bm25", k1=self.k1, b=self.b).astype(np.float64)
-        with threadpool_limits(1, "blas"):
-            self._model = self._make()
-            ItemItemRecommender.fit(self._model, weighted, show_progress=False)
