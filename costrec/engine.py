@@ -43,11 +43,16 @@ CONNECT_TIMEOUT = 30
 _DASK_MALLOC_DEFAULT = 65536
 
 
-def default_workers() -> int:
-    """Worker processes of a local cluster: one per core this process may use."""
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system has one, else every core)."""
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """Worker processes of a local cluster: one per core this process may use."""
+    return usable_cores()
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,15 +1,13 @@
-"""The one exception class of the forecasting package."""
+"""The exception and warning classes of this package, subclasses of the shared ones in costrec.errors."""
+
+from costrec.errors import CostrecError, CostrecWarning
 
 __all__ = ["DataError", "DataWarning"]
 
 
-class DataError(ValueError):
-    """Input data or arguments that cannot be used as given.
-
-    Messages say what was wrong, what was received (file, column, an example value) and how to fix it.
-    It subclasses ``ValueError`` so callers that already catch that keep working.
-    """
+class DataError(CostrecError):
+    """Bad input data or arguments of the forecasting package (see costrec.errors.CostrecError)."""
 
 
-class DataWarning(UserWarning):
-    """A recoverable problem in the input that was handled (e.g. a partial last day that was dropped)."""
+class DataWarning(CostrecWarning):
+    """A recoverable problem in forecasting input that was handled."""

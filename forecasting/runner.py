@@ -12,7 +12,6 @@ import copy
 import logging
 import math
 import multiprocessing
-import os
 import sys
 import time
 import warnings
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from costrec.engine import usable_cores
 from forecasting.errors import DataWarning
 from forecasting.models.base import ForecastModel
 
@@ -54,9 +54,7 @@ def auto_jobs(n_series: int) -> int:
     """Worker processes worth starting for ``n_series`` series: all cores for large batches, else 1."""
     if n_series < MIN_SERIES_FOR_PROCESSES:
         return 1
-    return max(
-        1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
-    )
+    return min(usable_cores(), 8)
 
 
 @dataclass(frozen=True)
