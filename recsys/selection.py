@@ -27,7 +27,7 @@ from recsys.errors import DataError
 from recsys.filters import Filters
 from recsys.metadata import FeatureKinds, infer_kinds
 from recsys.models import MODELS, Recommender
-from recsys.validation import Holdout, holdout
+from recsys.validation import VALIDATIONS, Holdout, holdout
 
 __all__ = ["Candidate", "Metric", "Selection", "candidates", "score", "select"]
 
@@ -91,8 +91,13 @@ class Candidate:
         return MODELS[self.model](**dict(self.params))
 
 
-def _grid() -> dict[str, list[Candidate]]:
-    """The candidates of each registry model (a small search where one setting does not fit all data)."""
+def _grid(mode: str = "user") -> dict[str, list[Candidate]]:
+    """The candidates of each registry model (a small search where one setting does not fit all data).
+
+    The hybrid's ranker learns on a split of its own training part shaped like the selection's: per-user
+    newest items, or the newest interactions overall under ``temporal``.
+    """
+    inner = "temporal" if mode == "temporal" else "user"
     return {
         "popularity": [Candidate("popularity", "popularity")],
         "segment_popularity": [Candidate("segment_popularity", "segment_popularity")],
@@ -108,7 +113,7 @@ def _grid() -> dict[str, list[Candidate]]:
         "bpr": [Candidate("bpr", "bpr", {"num_threads": 1})],
         "item_knn": [Candidate("item_knn", "item_knn")],
         "content": [Candidate("content", "content")],
-        "hybrid": [Candidate("hybrid", "hybrid", {"validation": "user"})],
+        "hybrid": [Candidate("hybrid", "hybrid", {"validation": inner})],
     }
 
 
@@ -133,7 +138,7 @@ def _unfit_reason(name: str, dataset: Dataset) -> str | None:
 
 
 def candidates(
-    dataset: Dataset, names: Sequence[str] | None = None
+    dataset: Dataset, names: Sequence[str] | None = None, mode: str = "user"
 ) -> tuple[list[Candidate], dict[str, str]]:
     """The candidates for a dataset, and the models left out with the reason.
 
@@ -141,11 +146,12 @@ def candidates(
         dataset: The training data.
         names: Registry names to consider; ``None`` for every model. Popularity is always added: it is
             the reference of every lift.
+        mode: The validation split the candidates are compared on (see :func:`_grid`).
 
     Raises:
         DataError: An unknown name.
     """
-    grid = _grid()
+    grid = _grid(mode)
     unknown = [n for n in names or () if n not in grid]
     if unknown:
         msg = f"--model {','.join(unknown)} is not a model; choose from {', '.join(sorted(grid))} or auto."
@@ -250,12 +256,15 @@ def select(
         The selection; refit ``selection.chosen.build()`` on all of ``dataset`` to use it.
     """
     parsed = metric if isinstance(metric, Metric) else Metric.parse(metric)
+    if validation not in VALIDATIONS:
+        holdout(dataset, validation)  # the one message for an unknown split
     pool, skipped = candidates(dataset, names)
     if names is not None and not any(c.model in names for c in pool):
         reasons = "; ".join(f"{n} {why}" for n, why in skipped.items())
         msg = f"--model {','.join(names)}: no named model can work with these inputs ({reasons})."
         raise DataError(msg)
     split = holdout(dataset, validation, seed=seed)
+    pool, _ = candidates(dataset, names, split.mode)
     rows, per_user = [], []
     for cand in tqdm(pool, disable=not show_progress, desc="candidates", unit="model"):
         if on_candidate is not None:

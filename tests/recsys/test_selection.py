@@ -164,3 +164,10 @@ def test_popularity_is_only_a_reference_when_other_models_are_named() -> None:
     sel = select(_blocks(), names=["bpr"], metric="mrr@5", n_boot=20)
     assert set(sel.leaderboard["model"]) == {"popularity", "bpr"}
     assert sel.chosen.model == "bpr"
+
+
+@pytest.mark.parametrize(("mode", "inner"), [("user", "user"), ("random", "user"), ("temporal", "temporal")])
+def test_the_hybrid_candidate_learns_its_ranker_on_a_split_shaped_like_the_selections(mode, inner) -> None:
+    from recsys.selection import _grid
+
+    assert dict(_grid(mode)["hybrid"][0].params) == {"validation": inner}
