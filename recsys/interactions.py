@@ -43,6 +43,9 @@ class EventColumns:
         value: Optional numeric column (e.g. a rating); rows below ``min_value`` are dropped, as in
             Amazon Personalize's event-value threshold.
         min_value: The threshold for ``value``.
+        weight: Numeric column of event weights (e.g. play counts), multiplied by the event type's weight;
+            used when present (the canonical ``user_id, item_id, weight`` table), every row weighs 1
+            without it. Rows of weight 0 are dropped.
     """
 
     user: str = "user_id"
@@ -51,6 +54,7 @@ class EventColumns:
     event: str | None = "event_type"
     value: str | None = None
     min_value: float | None = None
+    weight: str | None = "weight"
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -276,6 +280,20 @@ def read_log(
         )
     else:
         out["weight"] = 1.0
+    weight_col = cols.weight if cols.weight in frame.columns or cols.weight != defaults.weight else None
+    if weight_col is not None:
+        _require(frame, {"weight": weight_col}, where)
+        given = pd.to_numeric(frame[weight_col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(given) | (given < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            msg = (
+                f"{where} column {weight_col!r} needs finite non-negative numbers (event weights such as "
+                f"play counts); row {row + 1} has {frame[weight_col].iloc[row]!r}. Fix the value, or name "
+                "another column with --weight-col."
+            )
+            raise DataError(msg)
+        out["weight"] = out["weight"].to_numpy() * given
     if time_col is not None:
         out["timestamp"] = parse_timestamps(
             frame[time_col].reset_index(drop=True), f"{where} column {time_col!r}"

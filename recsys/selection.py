@@ -107,7 +107,7 @@ def _grid(mode: str = "user") -> dict[str, list[Candidate]]:
             Candidate(
                 "als_bm25_128",
                 "als",
-                {"factors": 128, "regularization": 0.05, "weighting": "bm25", "iterations": 15},
+                {"factors": 128, "regularization": 0.05, "weighting": "log_bm25", "iterations": 15},
             ),
         ],
         "bpr": [Candidate("bpr", "bpr", {"num_threads": 1})],

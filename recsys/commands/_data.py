@@ -34,6 +34,11 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         default="view=1,click=2,apply=5",
         help="weight of each event type; 0 drops a type (default: view=1,click=2,apply=5)",
     )
+    group.add_argument(
+        "--weight-col",
+        default="weight",
+        help="numeric column of event weights, e.g. play counts (default: weight, used when present)",
+    )
     group.add_argument("--value-col", help="numeric column (e.g. rating) whose low values are dropped")
     group.add_argument("--min-value", type=float, help="keep rows with --value-col at least this (e.g. 4)")
     group.add_argument("--min-user-interactions", type=int, default=1, help="prune users with fewer items")
@@ -49,6 +54,7 @@ def inputs_from_args(args: argparse.Namespace) -> Inputs:
         event=args.event_col,
         value=args.value_col,
         min_value=args.min_value,
+        weight=args.weight_col,
     )
     return load_inputs(
         args.interactions,
@@ -71,5 +77,6 @@ def data_notes(args: argparse.Namespace) -> dict[str, Any]:
         "item_col": args.item_col,
         "weights": args.weights,
         "value_col": args.value_col,
+        "weight_col": args.weight_col,
         "min_value": args.min_value,
     }

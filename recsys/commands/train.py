@@ -14,7 +14,7 @@ from recsys.errors import DataError
 __all__ = ["add_parser", "run"]
 
 # Manifest notes that must agree for an existing model to be "the same kind of data" as the new one.
-_KIND = ("user_col", "item_col", "value_col", "min_value", "weights")
+_KIND = ("user_col", "item_col", "value_col", "min_value", "weights", "weight_col")
 
 
 def add_parser(subparsers: Any) -> None:

@@ -18,7 +18,7 @@ from recsys.models.base import Ranker, Recommender, TopK, UserBatch, empty_top_k
 
 __all__ = ["ImplicitModel", "WEIGHTINGS", "confidence"]
 
-WEIGHTINGS = ("bm25", "linear", "binary")
+WEIGHTINGS = ("bm25", "linear", "binary", "log", "log_bm25")
 # implicit marks filtered or missing entries with -FLT_MAX scores.
 _FILTERED = -1e30
 # Users with more exclusions than this (or 2k) are filtered by implicit itself instead of over-fetching.
@@ -46,7 +46,9 @@ def confidence(
         user_items: ``(users, items)`` weights.
         weighting: ``"linear"`` keeps the weights, ``"binary"`` sets them to 1, ``"bm25"`` applies BM25 with
             items as documents and users as terms (heavy users and very popular items weigh less), as in
-            implicit's last.fm example.
+            implicit's last.fm example; ``"log"`` is ``log2(1 + w)`` (1 for a single event, so 0/1 data is
+            unchanged, while play counts in the thousands weigh about 10), and ``"log_bm25"`` is BM25 of
+            the log weights.
         k1: BM25 saturation of repeated/strong events.
         b: BM25 length normalization of popular items.
 
@@ -54,6 +56,8 @@ def confidence(
         >>> m = sp.csr_matrix(np.array([[1.0, 5.0], [0.0, 2.0]]))
         >>> confidence(m, "binary").toarray().tolist()
         [[1.0, 1.0], [0.0, 1.0]]
+        >>> confidence(sp.csr_matrix(np.array([[1.0, 7.0]])), "log").toarray().tolist()
+        [[1.0, 3.0]]
     """
     if weighting not in WEIGHTINGS:
         msg = f"Unknown weighting {weighting!r}; use one of {WEIGHTINGS}."
@@ -61,7 +65,9 @@ def confidence(
     out = user_items.astype(np.float32).tocsr(copy=True)
     if weighting == "binary":
         out.data[:] = 1.0
-    elif weighting == "bm25" and out.nnz:
+    if weighting in ("log", "log_bm25"):
+        out.data = np.log2(1.0 + out.data).astype(np.float32)
+    if weighting in ("bm25", "log_bm25") and out.nnz:
         out = sp.csr_matrix(bm25_weight(out.T.tocoo(), K1=k1, B=b).T, dtype=np.float32)
         # BM25's idf turns negative for a user who touched more than ~1/e of all items (tiny catalogs);
         # ALS would read that as dislike, so such weights are floored at a small positive confidence.

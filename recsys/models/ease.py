@@ -65,8 +65,8 @@ class EASE(Recommender):
 
     Args:
         l2: Ridge penalty; larger values shrink the weights of rare co-occurrences (typical: 50 to 1,000).
-        weighting: Confidence weighting of the interactions (``binary``, ``linear`` or ``bm25``; see
-            :func:`recsys.models._implicit.confidence`).
+        weighting: Confidence weighting of the interactions (``log`` by default: 0/1 data as it is, counts
+            such as plays compressed; see :func:`recsys.models._implicit.confidence`).
         max_items: Only the most popular items (by distinct users) get weights; memory is ``4 max_items^2``
             bytes and time grows with its cube.
     """
@@ -74,7 +74,7 @@ class EASE(Recommender):
     name = "ease"
     batch_size = 1024
 
-    def __init__(self, l2: float = 250.0, weighting: str = "binary", max_items: int = 12_000) -> None:
+    def __init__(self, l2: float = 250.0, weighting: str = "log", max_items: int = 12_000) -> None:
         self.l2 = l2
         self.weighting = weighting
         self.max_items = max_items

@@ -101,3 +101,26 @@ def test_pruning_reports_counts_at_each_step() -> None:
     kept, steps = prune(frame, min_item_interactions=2)
     assert kept["item_id"].tolist() == ["x", "x"]
     assert [s.rows for s in steps] == [4, 2, 2]
+
+
+def test_a_weight_column_weighs_events_and_sums_per_pair(tmp_path) -> None:
+    path = tmp_path / "plays.csv"
+    pd.DataFrame(
+        {"user_id": ["a", "a", "b", "b"], "item_id": ["x", "x", "x", "y"], "weight": [3, 4, 1, 0]}
+    ).to_csv(path, index=False)
+    events = read_events(path)
+    pairs = aggregate_events(events)
+    assert pairs[["user_id", "item_id", "weight"]].values.tolist() == [["a", "x", 7.0], ["b", "x", 1.0]]
+    plays = tmp_path / "plays2.csv"
+    pd.read_csv(path).rename(columns={"weight": "plays"}).to_csv(plays, index=False)
+    assert read_events(plays)["weight"].tolist() == [1.0, 1.0, 1.0, 1.0]  # no weight column: one each
+    named = read_events(plays, columns=EventColumns(weight="plays"))
+    assert named["weight"].tolist() == [3.0, 4.0, 1.0]
+
+
+@pytest.mark.parametrize("bad", ["-1", "lots"])
+def test_a_bad_weight_names_the_column_row_and_flag(tmp_path, bad) -> None:
+    path = tmp_path / "plays.csv"
+    path.write_text(f"user_id,item_id,weight\na,x,2\nb,y,{bad}\n")
+    with pytest.raises(DataError, match=rf"column 'weight' .* row 2 has '{bad}'.*--weight-col"):
+        read_events(path)
