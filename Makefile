@@ -3,6 +3,9 @@
 
 PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
+# Installed packages are compiled to bytecode once at install time: otherwise every command compiles
+# scikit-learn, pandas and friends again wherever Python may not write __pycache__ (seconds per start).
+export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON := $(shell command -v $(PYTHON))
 # uv's own PyPI package runs as `python -m uv`, so no PATH edits are needed after `pip install uv`.
 UV := $(PYTHON) -m uv
