@@ -13,9 +13,19 @@ from matplotlib.figure import Figure
 
 from forecasting.errors import DataError
 from forecasting.export import SUMMARY, check_manifest
+from forecasting.options import MAX_PANELS
 from forecasting.plots import fan_chart, fan_chart_grid
 
-__all__ = ["Run", "load_run", "match_series", "lookup", "lookup_chart", "SERVICE_COLUMNS", "ACCOUNT_COLUMNS"]
+__all__ = [
+    "MAX_PANELS",
+    "Run",
+    "load_run",
+    "match_series",
+    "lookup",
+    "lookup_chart",
+    "SERVICE_COLUMNS",
+    "ACCOUNT_COLUMNS",
+]
 
 # Dimension columns the --service and --account filters look for, in order; series files from other
 # tools name them differently.
@@ -28,8 +38,6 @@ ACCOUNT_COLUMNS = (
     "SubAccountId",
     "account_name",
 )
-# Charts of many series become unreadable; a lookup plot shows at most this many panels.
-MAX_PANELS = 6
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from recsys.errors import DataError
 from recsys.interactions import aggregate_events
+from recsys.options import SPLIT_NAMES
 
 __all__ = ["Split", "SPLITS", "leave_last_split", "personalize_split", "temporal_split"]
 
@@ -131,4 +132,5 @@ def temporal_split(
     return Split(train, _targets(events[held], train), cutoff=pd.Timestamp(cutoff))
 
 
-SPLITS = {"personalize": personalize_split, "leave-last": leave_last_split, "temporal": temporal_split}
+# Named in recsys.options.SPLIT_NAMES, which `recommend evaluate --protocol` reads without importing pandas.
+SPLITS = dict(zip(SPLIT_NAMES, (personalize_split, leave_last_split, temporal_split), strict=True))
