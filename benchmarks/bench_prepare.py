@@ -8,12 +8,18 @@ In one run, on the same files, each method runs in its own subprocess (so peak R
 - ``duckdb_same_keys``: DuckDB grouping by what prepare needs to reconcile (charge type, currency, end
   period, exact DECIMAL sums, counts), i.e. the cost of those guarantees in DuckDB itself.
 
+Those times start after the imports. Whole-process times (the wall time of a fresh process, interpreter
+start and imports included, what a user waits for) are measured too, best of ``--repeat``, for:
+
+- ``prepare``: the ``forecast`` command itself, ``forecast prepare INPUT -o OUT --report JSON``;
+- ``duckdb_same_keys``: the same query as its own ``python -c`` process (importing DuckDB and pandas).
+
 The data is an hourly CUR 2.0 export (40 accounts x 10 services x 2 years; 3 resources per series at 1x,
 12 at 4x) written under ``benchmarks/out/prepare/`` (git-ignored) and reused by later runs. The 4x input
 has four parts per month; the 1x input hard-links the first part of each month, so both give the same
 series and only the number of line items changes.
 
-Usage: ``python benchmarks/bench_prepare.py [--scales 1,4] [--out benchmarks/out/prepare]``.
+Usage: ``python benchmarks/bench_prepare.py [--scales 1,4] [--methods prepare,duckdb_same_keys] [--out DIR]``.
 """
 
 from __future__ import annotations
@@ -139,6 +145,36 @@ def _child(method: str, src: Path, out: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# The same-work query as a user would run it: a fresh interpreter that imports DuckDB and runs it.
+_QUERY_PROCESS = (
+    "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+    "from bench_prepare import _duckdb; print(_duckdb(Path(sys.argv[2]), same_keys=True))"
+)
+PROCESS_METHODS = ("prepare", "duckdb_same_keys")
+
+
+def _command(name: str) -> list[str]:
+    """The installed console script beside this interpreter, else ``python -m`` of its package."""
+    script = Path(sys.executable).with_name(name)
+    return [str(script)] if script.exists() else [sys.executable, "-m", {"forecast": "forecasting"}[name]]
+
+
+def _process(method: str, src: Path, out: Path) -> float:
+    """Wall seconds of one whole process doing ``method``: interpreter start, imports and work."""
+    if method == "prepare":
+        target, report = out / "series_process.parquet", out / "report_process.json"
+        cmd = [*_command("forecast"), "prepare", str(src), "-o", str(target), "--no-progress"]
+        cmd += ["--report", str(report)]
+    else:
+        cmd = [sys.executable, "-c", _QUERY_PROCESS, str(HERE), str(src)]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{method} (whole process) failed:\n{done.stdout}\n{done.stderr}")
+    return seconds
+
+
 def _pandas_fits(results: dict[str, dict[str, dict]], scale: str) -> bool:
     """Whether pandas at ``scale`` should fit in free memory, judged from its 1x peak RSS."""
     import psutil
@@ -167,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--months", type=int, default=SPEC["months"], help="months of usage (24: 1x = 21M rows; 6: 5.3M)"
     )
+    parser.add_argument(
+        "--methods",
+        default=",".join(METHODS),
+        help=f"comma list of in-process methods (default: {','.join(METHODS)})",
+    )
     parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -174,12 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         _run_one(args.child, Path(args.input), out)
         return 0
+    methods = [m for m in METHODS if m in args.methods.split(",")]
+    if "prepare" not in methods or "duckdb_same_keys" not in methods:
+        parser.error("--methods must include prepare and duckdb_same_keys (the ratios compare with them)")
     out.mkdir(parents=True, exist_ok=True)
     data = _data(out, args.months)
     results: dict[str, dict[str, dict]] = {}
     for scale in args.scales.split(","):
         results[scale] = {}
-        for method in METHODS:
+        for method in methods:
             if method == "pandas" and not _pandas_fits(results, scale):
                 print(f"{scale}x pandas skipped: its 1x peak memory x{scale} would not fit", flush=True)
                 continue
@@ -193,6 +237,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{scale}x {method:<17} {r['rows']:>12,} rows {r['seconds']:7.2f} s "
                   f"({r['cpu']:6.2f} s CPU) {rate:6.1f} M rows/s  peak RSS {r['rss'] / 2**20:7.0f} MB",
                   flush=True)  # fmt: skip
+        # Whole processes, alternated so that a burst of load on the shared machine hits both alike.
+        process: dict[str, list[float]] = {m: [] for m in PROCESS_METHODS}
+        for _ in range(args.repeat):
+            for method in PROCESS_METHODS:
+                process[method].append(_process(method, data[scale], out))
+        for method, times in process.items():
+            results[scale][method]["process_seconds"] = min(times)
+        p, q = (results[scale][m]["process_seconds"] for m in PROCESS_METHODS)
+        print(f"{scale}x whole process: prepare {p:.2f} s, duckdb_same_keys query {q:.2f} s, "
+              f"ratio {p / q:.2f}", flush=True)  # fmt: skip
         totals = {m: r["total"] for m, r in results[scale].items()}
         spread = max(totals.values()) - min(totals.values())
         assert spread < 1e-6 * max(abs(t) for t in totals.values()), f"methods disagree: {totals}"
@@ -209,8 +263,9 @@ def _table(results: dict[str, dict[str, dict]]) -> str:
     lines = [
         f"Run {time.strftime('%Y-%m-%d')} on {_machine()}.",
         "",
-        "| input | method | line items | wall s | CPU s | M rows/s | peak RSS MB | prepare (wall; CPU) |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| input | method | line items | wall s | CPU s | M rows/s | peak RSS MB | prepare (wall; CPU) "
+        "| whole process s |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for scale, by_method in results.items():
         base = by_method["prepare"]
@@ -221,8 +276,16 @@ def _table(results: dict[str, dict[str, dict]]) -> str:
                 else (f"{_ratio(base['seconds'], r['seconds'])}; {_ratio(base['cpu'], r['cpu'])}")
             )
             rate = r["rows"] / r["seconds"] / 1e6
+            whole = f"{r['process_seconds']:.2f}" if "process_seconds" in r else ""
             lines.append(f"| {scale}x | {method} | {r['rows']:,} | {r['seconds']:.2f} | {r['cpu']:.2f} | "
-                         f"{rate:.1f} | {r['rss'] / 2**20:.0f} | {ratio} |")  # fmt: skip
+                         f"{rate:.1f} | {r['rss'] / 2**20:.0f} | {ratio} | {whole} |")  # fmt: skip
+    lines.append("")
+    for scale, by_method in results.items():
+        p, q = (by_method[m]["process_seconds"] for m in PROCESS_METHODS)
+        lines.append(
+            f"{scale}x whole process (imports included): prepare {p:.2f} s / duckdb_same_keys query "
+            f"{q:.2f} s = {p / q:.2f}x"
+        )
     if "1" in results and "4" in results:
         a, b = results["1"]["prepare"], results["4"]["prepare"]
         lines += [

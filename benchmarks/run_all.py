@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 # Quick arguments per script: the same code paths and baselines as the full runs, on smaller inputs.
 SUITE: dict[str, list[str]] = {
     "bench_metrics": [],
+    # Whole-process start-up: every --help and a small prepare against the import baselines (a minute).
+    "bench_startup": [],
     # 6 months instead of 24: 5.3M and 21M line items, the same methods and ratios (pandas, raw DuckDB).
     "bench_prepare": ["--months", "6", "--out", "benchmarks/out/prepare_suite"],
     "bench_scaling": [],

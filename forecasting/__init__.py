@@ -4,12 +4,12 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from forecasting.errors import DataError, DataWarning
-from forecasting.load import LoadedSeries, load_series
-from forecasting.prepare import PrepareResult, is_billing_export, prepare_series
-from forecasting.reconcile import PrepareReport
 
 if TYPE_CHECKING:
     from forecasting.forecaster import DEFAULT_MODELS, Forecaster
+    from forecasting.load import LoadedSeries, load_series
+    from forecasting.prepare import PrepareResult, is_billing_export, prepare_series
+    from forecasting.reconcile import PrepareReport
 
 try:
     __version__ = version("costrec")
@@ -30,9 +30,19 @@ __all__ = [
     "prepare_series",
 ]
 
-# The estimator pulls in every model (statsmodels, LightGBM): it loads on first use, so importing
-# forecasting.errors or forecasting.prepare stays light.
-_LAZY = {"Forecaster": "forecasting.forecaster", "DEFAULT_MODELS": "forecasting.forecaster"}
+# Public names load on first use: the estimator pulls in every model (statsmodels, LightGBM) and
+# preparing pulls in pandas and DuckDB, so importing forecasting.errors or building the `forecast`
+# parser stays light.
+_LAZY = {
+    "Forecaster": "forecasting.forecaster",
+    "DEFAULT_MODELS": "forecasting.forecaster",
+    "LoadedSeries": "forecasting.load",
+    "load_series": "forecasting.load",
+    "PrepareResult": "forecasting.prepare",
+    "is_billing_export": "forecasting.prepare",
+    "prepare_series": "forecasting.prepare",
+    "PrepareReport": "forecasting.reconcile",
+}
 
 
 def __getattr__(name: str) -> Any:

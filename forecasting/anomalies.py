@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.errors import DataError
+from forecasting.options import IMPACT_FLOOR, IMPACT_SHARE
 from forecasting.quantiles import quantile_column, validate_quantiles
 from forecasting.validation import validate_series
 
@@ -73,10 +74,6 @@ __all__ = [
 
 # Two weeks of daily errors: fewer make the quantiles of the errors a guess.
 MIN_ERRORS = 14
-# The default minimum impact: this share of the series' typical period, and never below the floor (a
-# cent), so that a series of zeros does not alert on a micro-dollar charge.
-IMPACT_SHARE = 0.25
-IMPACT_FLOOR = 0.01
 # Interquartile range of the standard normal distribution (2 * 0.6745): IQR / 1.349 estimates sigma.
 IQR_PER_SIGMA = 1.349
 # A spread of zero (a flat fee) makes any change infinitely unlikely; the z-score is capped for output.

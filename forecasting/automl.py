@@ -11,6 +11,7 @@ import pandas as pd
 
 from forecasting.errors import DataError
 from forecasting.models import MODELS
+from forecasting.options import SELECT_MODES
 from forecasting.quantiles import point_column, quantile_column
 from metrics.compare import lift_table
 from metrics.frame import forecast_scores
@@ -27,7 +28,6 @@ __all__ = [
     "lift_vs_baseline",
 ]
 
-SELECT_MODES: tuple[str, ...] = ("auto", "series", "dataset")
 # The reference every model is compared with in the leaderboard ("0.8x seasonal naive").
 BASELINE = "seasonal_naive"
 # Reference models: always worth running for the leaderboard, rarely worth choosing. On one or two

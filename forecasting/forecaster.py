@@ -19,6 +19,7 @@ from forecasting.load import LoadedSeries, check_season_length
 from forecasting.models import MODELS, make_model
 from forecasting.models.base import ForecastModel
 from forecasting.models.ensemble import Ensemble, combine_forecasts
+from forecasting.options import DEFAULT_MODELS
 from forecasting.quantiles import DEFAULT_QUANTILES, quantile_columns, sort_quantiles, validate_quantiles
 from forecasting.runner import Runner, auto_jobs, is_global
 from forecasting.validation import ENDS, ValidSeries, validate_series
@@ -27,14 +28,6 @@ __all__ = ["DEFAULT_MODELS", "Forecaster", "SHORT_RULE"]
 
 log = logging.getLogger(__name__)
 
-# The models `forecast run` tries when --models is not given, simplest first. The two baselines are
-# references for the leaderboard ("x times seasonal naive"), not candidates (see automl.BASELINES). Theta
-# and ETS are the per-series statistical models, LightGBM the global one, and the ensemble averages the
-# quantiles of those three (no extra fit). On held-out data the per-series choice among the last four beat
-# the choice among the statistical models alone: daily cost series 0.63-0.76x seasonal naive's WQL
-# instead of 0.75-0.81x, M3 monthly WQL 0.090 instead of 0.100 (benchmarks/README.md). ARIMA is slower and
-# not better on those sets; add it with --models.
-DEFAULT_MODELS: tuple[str, ...] = ("naive", "seasonal_naive", "theta", "ets", "lgbm", "ensemble")
 # A series is short when it has fewer than SHORT_RULE * h periods: the horizon rule applied to it alone.
 SHORT_RULE = 3
 

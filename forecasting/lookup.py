@@ -13,11 +13,13 @@ from matplotlib.figure import Figure
 
 from forecasting.errors import DataError
 from forecasting.export import SUMMARY, check_manifest
+from forecasting.options import MAX_PANELS
 from forecasting.plots import fan_chart, fan_chart_grid
 from forecasting.quantiles import quantile_column
 
 __all__ = [
     "ACCOUNT_COLUMNS",
+    "MAX_PANELS",
     "SERVICE_COLUMNS",
     "Run",
     "load_run",
@@ -38,8 +40,6 @@ ACCOUNT_COLUMNS = (
     "SubAccountId",
     "account_name",
 )
-# Charts of many series become unreadable; a lookup plot shows at most this many panels.
-MAX_PANELS = 6
 
 
 @dataclass(frozen=True)

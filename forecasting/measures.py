@@ -14,18 +14,10 @@ from dataclasses import dataclass, field
 from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
 from forecasting.billing.schema import sql_str
 from forecasting.errors import DataError
+from forecasting.options import MEASURES
 
 __all__ = ["MEASURES", "FOCUS_COLUMNS", "MeasureSQL", "measure_sql", "check_measure", "PICO", "float_money"]
 
-MEASURES: dict[str, str] = {
-    "unblended": "unblended cost, as charged at the time of usage (FOCUS: BilledCost)",
-    "net_unblended": "unblended cost after discounts (CUR lineItem/NetUnblendedCost; FOCUS: BilledCost)",
-    "amortized": "amortized cost: commitments spread over the usage they cover (FOCUS: EffectiveCost)",
-    "effective": "same as amortized (the FOCUS name)",
-    "billed": "invoiced cost: net unblended when present, else unblended (FOCUS: BilledCost)",
-    "blended": "blended cost: usage at the average rate of the accounts of an AWS Organization (CUR "
-    "lineItem/BlendedCost, CUR 2.0 line_item_blended_cost; not in FOCUS)",
-}
 # The FOCUS column each measure reads: FOCUS has two costs an invoice adds up (and no blended cost).
 FOCUS_COLUMNS: dict[str, str] = {
     "unblended": "billed", "net_unblended": "billed", "billed": "billed",

@@ -30,6 +30,7 @@ from forecasting.charges import ChargeSelection, charge_category, parse_patterns
 from forecasting.errors import DataError, DataWarning
 from forecasting.interface import setting
 from forecasting.measures import check_measure
+from forecasting.options import DEFAULT_DIMS
 from forecasting.reconcile import ChargeTotal, PrepareReport
 from forecasting.series import base_unit_us, build_series, normalize_freq, pandas_freq
 
@@ -42,7 +43,6 @@ __all__ = [
     "DEFAULT_DIMS",
 ]
 
-DEFAULT_DIMS = ("service", "account")
 DAY_US = 86_400_000_000
 
 

@@ -15,6 +15,7 @@ from forecasting.errors import DataError, DataWarning
 from forecasting.frequency import infer_freq, is_auto, resolve_freq
 from forecasting.horizon import check_backtest, check_horizon, max_horizon  # re-exported
 from forecasting.interface import on_command_line, setting
+from forecasting.options import ENDS
 
 __all__ = [
     "ENDS",
@@ -28,9 +29,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# How series that stop before the dataset's last period are treated (see validate_series).
-ENDS = ("common", "own")
 
 
 def _empty_ended() -> pd.DataFrame:

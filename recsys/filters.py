@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from recsys.context import Context
 from recsys.errors import DataError
 from recsys.index import IdIndex
+from recsys.options import EXCLUDE
 
 __all__ = [
     "EXCLUDE",
@@ -23,8 +24,6 @@ __all__ = [
     "resolve_exclude",
     "top_k_dense",
 ]
-
-EXCLUDE = ("auto", "converted", "seen", "none")
 
 
 @dataclass(frozen=True)

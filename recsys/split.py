@@ -7,6 +7,7 @@ pair never occurs in the training events, and no event after a target's time fee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 
 from recsys.errors import DataError
 from recsys.interactions import aggregate_events
+from recsys.options import SPLIT_NAMES
 
 __all__ = ["Split", "SPLITS", "leave_last_split", "personalize_split", "temporal_split"]
 
@@ -131,4 +133,7 @@ def temporal_split(
     return Split(train, _targets(events[held], train), cutoff=pd.Timestamp(cutoff))
 
 
-SPLITS = {"personalize": personalize_split, "leave-last": leave_last_split, "temporal": temporal_split}
+# Named in recsys.options.SPLIT_NAMES, which `recommend evaluate --protocol` reads without importing pandas.
+SPLITS: dict[str, Callable[..., Split]] = dict(
+    zip(SPLIT_NAMES, (personalize_split, leave_last_split, temporal_split), strict=True)
+)

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame
-from forecasting.anomalies import (
-    IMPACT_FLOOR,
-    IMPACT_SHARE,
-    AnomalySettings,
-    detect_anomalies,
-    impact_analysis,
-)
 from forecasting.commands.run import add_series_input_arguments, default_season, load_input, parse_quantiles
 from forecasting.errors import DataError
 from forecasting.money import format_money
+from forecasting.options import IMPACT_FLOOR, IMPACT_SHARE
+
+# The detector and pandas are imported when the command runs, not when its parser is built.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser", "run"]
 
@@ -69,6 +65,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast anomalies`` and return the exit status."""
+    from forecasting.anomalies import AnomalySettings, detect_anomalies, impact_analysis
+
     by_date_path = by_date_output(args.output)
     series = load_input(args)
     quantiles = parse_quantiles(args.quantiles)
@@ -114,6 +112,8 @@ def by_date_output(output: str) -> Path:
 
 def summary(flagged: pd.DataFrame, by_date: pd.DataFrame, *, n_periods: int, top: int = 10) -> str:
     """What a reader sees first: how many periods were flagged, the top rows and the top dates' causes."""
+    import pandas as pd
+
     share = len(flagged) / n_periods if n_periods else 0.0
     n_dates = flagged["ds"].nunique()
     head = (f"{len(flagged)} anomal{'y' if len(flagged) == 1 else 'ies'} on {n_dates} date(s), "

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import atomic_file
-from forecasting.lookup import MAX_PANELS, load_run, lookup, lookup_chart, lookup_totals
-from forecasting.money import format_money
+from forecasting.options import MAX_PANELS
+
+# The run reader, pandas and matplotlib are imported when the command runs, not when its parser is built.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser", "run", "format_table"]
 
@@ -39,6 +40,9 @@ def format_table(rows: pd.DataFrame, currency: str) -> str:
     and the total names the column it adds up: the expected total (means), and the sum of the P50s the
     table shows where the run has them.
     """
+    from forecasting.lookup import lookup_totals
+    from forecasting.money import format_money
+
     shown = rows.copy()
     shown["ds"] = shown["ds"].dt.strftime(
         "%Y-%m-%d %H:%M" if (shown["ds"].dt.hour != 0).any() else "%Y-%m-%d"
@@ -55,6 +59,8 @@ def format_table(rows: pd.DataFrame, currency: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast lookup`` and return the exit status."""
+    from forecasting.lookup import load_run, lookup, lookup_chart
+
     result = load_run(args.run_folder)
     rows = lookup(
         result,

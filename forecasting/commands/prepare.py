@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame, write_text
 from costrec.engine import add_engine_arguments, engine_client
-from forecasting.billing.detect import FORMATS
 from forecasting.charges import DEFAULT_EXCLUDED
 from forecasting.errors import DataError
 from forecasting.interface import command_line
-from forecasting.measures import MEASURES
-from forecasting.prepare import DEFAULT_DIMS, PrepareResult, is_billing_export, prepare_series, require_series
+from forecasting.options import DEFAULT_DIMS, FORMAT_NAMES, MEASURES
 
+# forecasting.prepare (pandas, DuckDB) is imported when the command runs, not when its parser is built.
 if TYPE_CHECKING:
     from distributed import Client
+
+    from forecasting.prepare import PrepareResult
 
 # What the workers of a local Dask cluster import once, before their first task.
 WORKER_MODULES = ("forecasting.distributed",)
@@ -30,7 +31,6 @@ __all__ = [
     "add_prepare_arguments",
     "prepare_options",
     "prepare_from_args",
-    "is_billing_export",
 ]
 
 DESCRIPTION = """\
@@ -68,7 +68,7 @@ def add_prepare_arguments(
     """
     g = parser.add_argument_group("billing export options")
     # fmt: off
-    g.add_argument("--format", default="auto", choices=["auto", *FORMATS],
+    g.add_argument("--format", default="auto", choices=["auto", *FORMAT_NAMES],
                    help="export format: cur_legacy (legacy AWS CUR), cur2 (CUR 2.0), focus (FinOps FOCUS "
                    "1.0 to 1.3); auto (default) detects it, and the FOCUS version, from the column "
                    "names")  # fmt: skip
@@ -148,6 +148,8 @@ def prepare_from_args(
     input_path: str | os.PathLike[str], args: argparse.Namespace, client: Client | None = None
 ) -> PrepareResult:
     """Run :func:`~forecasting.prepare.prepare_series` with the options of :func:`add_prepare_arguments`."""
+    from forecasting.prepare import prepare_series
+
     return prepare_series(input_path, freq=args.freq or "D", **prepare_options(args, client))
 
 
@@ -172,6 +174,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Prepare, write the series (and report) atomically, print the summary; 0 on success."""
+    from forecasting.prepare import require_series
+
     with command_line(), engine_client(args, DataError, preload=WORKER_MODULES) as client:
         result = require_series(prepare_from_args(args.input, args, client))
     out = write_frame(result.series, args.output)

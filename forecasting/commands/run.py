@@ -9,20 +9,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from costrec.engine import add_engine_arguments, engine_client
-from forecasting.automl import SELECT_MODES
 from forecasting.commands.prepare import add_prepare_arguments, prepare_options
 from forecasting.errors import DataError
-from forecasting.export import check_output_folder, write_run
-from forecasting.forecaster import DEFAULT_MODELS, Forecaster
-from forecasting.frequency import default_season_length
 from forecasting.interface import command_line
-from forecasting.load import LoadedSeries, load_series
-from forecasting.models import MODELS
-from forecasting.runner import use_executor
-from forecasting.validation import ENDS
+from forecasting.options import DEFAULT_MODELS, ENDS, MODEL_NAMES, SELECT_MODES
 
 __all__ = [
     "add_parser",
@@ -33,16 +24,29 @@ __all__ = [
     "default_season",
 ]
 
+# The estimator, the models (statsmodels, LightGBM), pandas and the exporters are imported when the
+# command runs, not when its parser is built.
 if TYPE_CHECKING:
+    import pandas as pd
     from distributed import Client
+
+    from forecasting.forecaster import Forecaster
+    from forecasting.load import LoadedSeries
 
 log = logging.getLogger(__name__)
 
 # What the workers of a local Dask cluster import once, before their first task.
 WORKER_MODULES = ("forecasting.runner", "forecasting.models", "forecasting.distributed")
 
-# The library decides the season; kept under its old name for the commands that import it from here.
-default_season = default_season_length
+
+def default_season(freq: str) -> int:
+    """The usual season of ``freq``, as :func:`forecasting.frequency.default_season_length` decides it.
+
+    Kept under its old name for the commands that import it from here.
+    """
+    from forecasting.frequency import default_season_length
+
+    return default_season_length(freq)
 
 
 def parse_quantiles(text: str) -> tuple[float, ...]:
@@ -63,9 +67,9 @@ def parse_quantiles(text: str) -> tuple[float, ...]:
 
 def _models(text: str, flag: str = "--models") -> list[str]:
     names = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MODELS]
+    unknown = [m for m in names if m not in MODEL_NAMES]
     if not names or unknown:
-        raise DataError(f"{flag}: unknown model(s) {unknown or text!r}; choose from {','.join(MODELS)}")
+        raise DataError(f"{flag}: unknown model(s) {unknown or text!r}; choose from {','.join(MODEL_NAMES)}")
     return names
 
 
@@ -105,6 +109,8 @@ def load_input(args: argparse.Namespace, client: Client | None = None) -> Loaded
     A billing export is prepared with the same flags as ``forecast prepare``, scanned on the Dask
     ``client``'s workers when given.
     """
+    from forecasting.load import load_series
+
     with command_line():
         return load_series(
             args.input,
@@ -148,7 +154,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--models",
         default=",".join(DEFAULT_MODELS),
-        help=f"comma list from {', '.join(MODELS)} (default: {','.join(DEFAULT_MODELS)})",
+        help=f"comma list from {', '.join(MODEL_NAMES)} (default: {','.join(DEFAULT_MODELS)})",
     )
     p.add_argument(
         "--select",
@@ -208,6 +214,9 @@ def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast run`` and return the exit status."""
+    from forecasting.export import check_output_folder
+    from forecasting.runner import use_executor
+
     start = time.perf_counter()
     if args.plots < 0:
         raise DataError(f"--plots takes a number of fan charts, 0 (none) or more; got {args.plots}")
@@ -220,6 +229,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path, client: Client | None, start: float) -> int:
+    from forecasting.export import write_run
+    from forecasting.forecaster import Forecaster
+
     series = load_input(args, client)
     info = dict(series.info)
     info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"

@@ -12,6 +12,7 @@ from forecasting.models.lgbm import LGBM
 from forecasting.models.naive import Naive
 from forecasting.models.seasonal_naive import SeasonalNaive
 from forecasting.models.theta import Theta
+from forecasting.options import MODEL_NAMES
 
 __all__ = [
     "ARIMA",
@@ -26,17 +27,12 @@ __all__ = [
     "make_model",
 ]
 
-# name -> factory(**params) -> ForecastModel. Ordered from simplest to most complex: AutoML breaks
-# ties in favour of the model that comes first.
-MODELS: dict[str, Callable[..., ForecastModel]] = {
-    "naive": Naive,
-    "seasonal_naive": SeasonalNaive,
-    "theta": Theta,
-    "ets": ETS,
-    "arima": ARIMA,
-    "lgbm": LGBM,
-    "ensemble": Ensemble,
-}
+# name -> factory(**params) -> ForecastModel. The names and their order (simplest to most complex: AutoML
+# breaks ties in favour of the model that comes first) are forecasting.options.MODEL_NAMES, which the
+# command line reads without importing the models; each model's alias is its name.
+MODELS: dict[str, Callable[..., ForecastModel]] = dict(
+    zip(MODEL_NAMES, (Naive, SeasonalNaive, Theta, ETS, ARIMA, LGBM, Ensemble), strict=True)
+)
 
 
 def make_model(name: str, **params: object) -> ForecastModel:

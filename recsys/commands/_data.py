@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recsys.inputs import Inputs, load_inputs
-from recsys.interactions import EventColumns, parse_weights
+# The readers (pandas, DuckDB) are imported when a command loads its inputs, not when its parser is built.
+if TYPE_CHECKING:
+    from recsys.inputs import Inputs
 
 __all__ = ["add_data_arguments", "inputs_from_args", "data_notes"]
 
@@ -47,6 +48,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def inputs_from_args(args: argparse.Namespace) -> Inputs:
     """Load the inputs named by the flags of :func:`add_data_arguments`."""
+    from recsys.inputs import load_inputs
+    from recsys.interactions import EventColumns, parse_weights
+
     columns = EventColumns(
         user=args.user_col,
         item=args.item_col,

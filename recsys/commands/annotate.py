@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from recsys.annotation import annotation_sheet, key_path, score_annotations, write_annotation
 from recsys.errors import DataError
-from recsys.interactions import read_table
-from recsys.models import Popularity, Recommender
-from recsys.store import load_model
 
 __all__ = ["add_parser", "run"]
 
@@ -56,6 +52,12 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write a sheet, or score one."""
+    # The models (implicit, LightGBM, scikit-learn) load when the command runs, not with its parser.
+    from recsys.annotation import annotation_sheet, key_path, score_annotations, write_annotation
+    from recsys.interactions import read_table
+    from recsys.models import Popularity, Recommender
+    from recsys.store import load_model
+
     if args.score:
         sheet = read_table(args.score)
         key = None

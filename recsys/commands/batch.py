@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame
 from costrec.engine import add_engine_arguments, engine_client
-from recsys.distributed import WORKER_MODULES, recommend_on_cluster
 from recsys.errors import DataError
-from recsys.filters import EXCLUDE, Filters, resolve_exclude
-from recsys.interactions import read_table
-from recsys.metadata import prepare_metadata, read_metadata
-from recsys.store import load_model, read_manifest
+from recsys.options import EXCLUDE
+
+# The model store, the filters, Dask and pandas are imported when the command runs, not when its parser
+# is built.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser", "run"]
 
@@ -61,6 +60,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _users(args: argparse.Namespace, column: str, known: Any) -> tuple[Any, pd.DataFrame | None]:
+    from recsys.interactions import read_table
+    from recsys.metadata import prepare_metadata
+
     if args.users == "all":
         return known, None
     frame = read_table(args.users)
@@ -77,6 +79,11 @@ def _users(args: argparse.Namespace, column: str, known: Any) -> tuple[Any, pd.D
 
 def run(args: argparse.Namespace) -> int:
     """Load the model, recommend, write the frame atomically."""
+    from recsys.distributed import WORKER_MODULES, recommend_on_cluster
+    from recsys.filters import Filters, resolve_exclude
+    from recsys.metadata import read_metadata
+    from recsys.store import load_model, read_manifest
+
     notes = read_manifest(args.model_dir).get("data", {})
     model = load_model(args.model_dir)
     user_col = args.user_col or notes.get("user_col", "user_id")

@@ -8,8 +8,7 @@ from typing import Any
 from costrec.atomic import write_frame
 from recsys.commands._data import add_data_arguments, inputs_from_args
 from recsys.errors import DataError
-from recsys.evaluation import evaluate, format_table
-from recsys.split import SPLITS
+from recsys.options import SPLIT_NAMES
 
 __all__ = ["add_parser", "run"]
 
@@ -34,7 +33,7 @@ def add_parser(subparsers: Any) -> None:
     )
     add_data_arguments(parser)
     parser.add_argument(
-        "--protocol", default="temporal", choices=sorted(SPLITS), help="split (default: temporal)"
+        "--protocol", default="temporal", choices=sorted(SPLIT_NAMES), help="split (default: temporal)"
     )
     parser.add_argument(
         "--models",
@@ -51,6 +50,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate, print the table, write it."""
+    # The models (implicit, LightGBM, scikit-learn) load when the command runs, not with its parser.
+    from recsys.evaluation import evaluate, format_table
+
     inputs = inputs_from_args(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     result = evaluate(
