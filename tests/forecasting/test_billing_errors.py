@@ -172,3 +172,40 @@ def test_amortized_needs_the_reservation_columns(cur_csv, usage) -> None:
 def test_bad_options(sample_bills_dir: Path, option: dict, match: str) -> None:
     with pytest.raises(DataError, match=match):
         prepare_series(sample_bills_dir / "focus.csv.gz", **option)
+
+
+def _cli_error(argv: list[str], capsys) -> str:
+    """Run ``forecast`` expecting exit 2 and return its one-line error."""
+    from forecasting.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    return err
+
+
+def test_utf16_export_names_the_encoding_and_the_conversion(tmp_path: Path, capsys) -> None:
+    # A legacy CUR saved as UTF-16 (as Excel's "Unicode text" does): DuckDB says "CSV Error on Line: 1".
+    text = gzip.decompress((REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz").read_bytes())
+    path = tmp_path / "u16.csv"
+    path.write_bytes(text.decode("utf-8").encode("utf-16"))
+    out = tmp_path / "o.parquet"
+    err = _cli_error(["prepare", str(path), "-o", str(out)], capsys)
+    assert err.startswith(f"forecast prepare: error: {path}: UTF-16 text (little-endian, with a byte-order mark)")
+    assert f"`iconv -f UTF-16 -t UTF-8 {path} > {tmp_path / 'u16-utf8.csv'}`" in err
+    assert "CSV Error" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not gzip"])
+def test_damaged_gzip_export_is_named_as_such(tmp_path: Path, capsys, damage: str) -> None:
+    whole = (REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz").read_bytes()
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(whole[:1000] if damage == "truncated" else b"<html>Access denied</html>\n")
+    out = tmp_path / "o.parquet"
+    err = _cli_error(["prepare", str(path), "-o", str(out)], capsys)
+    assert f"{path}: damaged gzip: " in err
+    expected = "the file is truncated" if damage == "truncated" else "the content is not gzip data"
+    assert expected in err
+    assert f"gzip -t {path}" in err
+    assert not out.exists()
