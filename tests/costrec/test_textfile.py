@@ -37,7 +37,8 @@ def test_gzipped_utf16_converts_through_gzip(tmp_path: Path) -> None:
     path = tmp_path / "bill.csv.gz"
     path.write_bytes(gzip.compress(CSV.encode("utf-16")))
     problem = text_file_problem(path)
-    assert problem is not None and problem.startswith("UTF-16 text")
+    assert problem is not None
+    assert problem.startswith("UTF-16 text")
     assert f"`gzip -dc {path} | iconv -f UTF-16 -t UTF-8 > {tmp_path / 'bill-utf8.csv'}`" in problem
 
 
@@ -69,12 +70,14 @@ def test_empty_and_latin1_and_binary(tmp_path: Path) -> None:
     latin = tmp_path / "latin.csv"
     latin.write_bytes("name\nCaf\u00e9\n".encode("latin-1"))
     problem = text_file_problem(latin)
-    assert problem is not None and "byte b'\\xe9' at offset 8" in problem
+    assert problem is not None
+    assert "byte b'\\xe9' at offset 8" in problem
     assert "iconv -f WINDOWS-1252 -t UTF-8" in problem
     binary = tmp_path / "blob.csv"
     binary.write_bytes(bytes(range(256)) * 4)
     problem = text_file_problem(binary)
-    assert problem is not None and problem.startswith("binary data, not text (4 NUL bytes")
+    assert problem is not None
+    assert problem.startswith("binary data, not text (4 NUL bytes")
 
 
 def test_readable_utf8_has_no_problem(tmp_path: Path) -> None:

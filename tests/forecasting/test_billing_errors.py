@@ -180,7 +180,8 @@ def _cli_error(argv: list[str], capsys) -> str:
 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.count("\n") == 0
+    assert "Traceback" not in err
     return err
 
 
@@ -191,7 +192,9 @@ def test_utf16_export_names_the_encoding_and_the_conversion(tmp_path: Path, caps
     path.write_bytes(text.decode("utf-8").encode("utf-16"))
     out = tmp_path / "o.parquet"
     err = _cli_error(["prepare", str(path), "-o", str(out)], capsys)
-    assert err.startswith(f"forecast prepare: error: {path}: UTF-16 text (little-endian, with a byte-order mark)")
+    assert err.startswith(
+        f"forecast prepare: error: {path}: UTF-16 text (little-endian, with a byte-order mark)"
+    )
     assert f"`iconv -f UTF-16 -t UTF-8 {path} > {tmp_path / 'u16-utf8.csv'}`" in err
     assert "CSV Error" not in err
     assert not out.exists()

@@ -28,7 +28,8 @@ def popularity_dir(board_dir: Path, tmp_path_factory) -> Path:
 def _error(argv: list[str], capsys) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.count("\n") == 0
+    assert "Traceback" not in err
     return err
 
 
