@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from metrics.compare import lift, mean_interval
 from metrics.frame import rank_scores
 from recsys.dataset import Dataset
@@ -257,7 +258,7 @@ def select(
         raise DataError(msg)
     split = holdout(dataset, validation, seed=seed)
     rows, per_user = [], []
-    for cand in tqdm(pool, disable=not show_progress, desc="candidates", unit="model"):
+    for cand in tqdm(pool, disable=not progress_enabled(show_progress), desc="candidates", unit="model"):
         if on_candidate is not None:
             on_candidate(cand.label)
         started = time.perf_counter()

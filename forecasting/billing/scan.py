@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from forecasting.billing.diagnose import (
     ERR_BAD_COST,
     ERR_BAD_END,
@@ -334,7 +335,9 @@ def _aggregate(
     )
     batches = _batches(schemas)
     measures: list[MeasureSQL] = []
-    bar = tqdm(total=len(schemas), unit="file", desc="scan", disable=not progress, leave=False)
+    bar = tqdm(
+        total=len(schemas), unit="file", desc="scan", disable=not progress_enabled(progress), leave=False
+    )
     try:
         for index, batch in enumerate(batches):
             measures.append(_scan_batch(con, batch, export.kind, spec, index))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame, write_text
 from costrec.engine import add_engine_arguments, engine_client
+from costrec.progress import progress_enabled
 from forecasting.billing.detect import FORMATS
 from forecasting.charges import DEFAULT_EXCLUDED
 from forecasting.errors import DataError
@@ -135,7 +135,7 @@ def prepare_options(args: argparse.Namespace, client: Client | None = None) -> d
         "currency": args.currency,
         "spread": args.spread,
         "format": args.format,
-        "progress": bool(getattr(args, "progress", True)) and sys.stderr.isatty(),
+        "progress": progress_enabled(getattr(args, "progress", True)),
     }
     if client is not None:
         from forecasting.distributed import DaskScanner
