@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import textwrap
@@ -177,7 +178,9 @@ def run(args: argparse.Namespace) -> int:
     out = write_frame(result.series, args.output)
     if args.report:
         write_text(json.dumps(result.report.to_dict(), indent=2, default=str) + "\n", args.report)
-    print(result.report.summary())
+    # The report's warnings were printed on stderr as they arose (forecast prepare: warning: ...); the
+    # summary leaves them out so each shows once. The JSON report keeps them.
+    print(dataclasses.replace(result.report, warnings=[]).summary())
     print(
         textwrap.shorten(f"wrote {len(result.series):,} rows ({result.report.n_series} series) to {out}", 200)
     )
