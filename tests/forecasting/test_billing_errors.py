@@ -212,3 +212,46 @@ def test_damaged_gzip_export_is_named_as_such(tmp_path: Path, capsys, damage: st
     assert expected in err
     assert f"gzip -t {path}" in err
     assert not out.exists()
+
+
+def test_unwritable_report_leaves_the_series_output_as_it_was(
+    tmp_path: Path, sample_bills_dir: Path, capsys
+) -> None:
+    # `-o ok.parquet --report ro/rep.json`: the series was written before the report failed. Tests run as
+    # root (chmod does not stop writes), so the report's folder is a regular file.
+    (tmp_path / "somefile").write_text("not a folder")
+    new_out = tmp_path / "ok.parquet"
+    old_out = tmp_path / "old.parquet"
+    old_out.write_bytes(b"previous output")
+    for out in (new_out, old_out):
+        argv = ["prepare", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out)]
+        err = _cli_error([*argv, "--report", str(tmp_path / "somefile" / "rep.json")], capsys)
+        assert err == (
+            f"forecast prepare: error: cannot write {str(tmp_path / 'somefile' / 'rep.json')!r}: "
+            f"{str(tmp_path / 'somefile')!r} is a file, not a folder. Fix: choose another output path "
+            "(nothing was written)."
+        )
+    assert not new_out.exists()
+    assert old_out.read_bytes() == b"previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.parquet", "somefile"]  # no temporary left
+
+
+def test_report_failing_midway_rolls_back_the_series(
+    tmp_path: Path, sample_bills_dir: Path, capsys, monkeypatch
+) -> None:
+    # A disk that fills up while the report is written: the series, staged first, is not committed.
+    import errno
+
+    from forecasting.commands import prepare as command
+
+    def full_disk(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "series.parquet"
+    out.write_bytes(b"previous output")
+    monkeypatch.setattr(command.json, "dumps", full_disk)
+    argv = ["prepare", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out)]
+    err = _cli_error([*argv, "--report", str(tmp_path / "rep.json")], capsys)
+    assert "No space left on device; free disk space" in err
+    assert out.read_bytes() == b"previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["series.parquet"]
