@@ -32,6 +32,7 @@ from forecasting.billing.diagnose import (
     ERR_BAD_END,
     ERR_BAD_START,
     explain_errors,
+    unknown_dimension,
 )
 from forecasting.billing.files import ExportFiles
 from forecasting.billing.formats import MONEY, Col, Columns, Const, ExportFormat, Source, quote, source_label
@@ -96,6 +97,7 @@ def _check_columns(schemas: Sequence[FileSchema], spec: ScanSpec) -> None:
     needs += [
         (f"dimension {d!r}", spec.fmt.dimension_sources(d)) for d in spec.dims if not d.startswith("tag:")
     ]
+    dims_by_need = {f"dimension {d!r}": d for d in spec.dims}
     for schema in schemas:
         cols = Columns(schema.columns)
         required = measure_sql(spec.fmt, spec.measure, cols, "NULL").required
@@ -111,6 +113,10 @@ def _check_columns(schemas: Sequence[FileSchema], spec: ScanSpec) -> None:
                     f"{other.path} has. Fix: re-export the odd part with the same columns, or prepare the "
                     "parts separately."
                 )
+            dimension = dims_by_need.get(what)
+            typo = None if dimension is None else unknown_dimension(spec.fmt, spec.dims, dimension, schema)
+            if typo is not None:
+                raise typo
             first = source_label(sources[0])
             near = closest_columns(first, schema.columns)
             hint = f" Closest columns present: {', '.join(near)}." if near else ""

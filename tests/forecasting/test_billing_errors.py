@@ -255,3 +255,32 @@ def test_report_failing_midway_rolls_back_the_series(
     assert "No space left on device; free disk space" in err
     assert out.read_bytes() == b"previous output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["series.parquet"]
+
+
+def test_dims_typo_suggests_the_dimension(sample_bills_dir: Path, tmp_path: Path, capsys) -> None:
+    # `--dims servce` was "missing column 'servce', needed for dimension 'servce'", with no suggestion.
+    bill = sample_bills_dir / "cur_legacy.csv.gz"
+    out = tmp_path / "s.parquet"
+    err = _cli_error(["prepare", str(bill), "-o", str(out), "--dims", "servce,account"], capsys)
+    assert err.startswith(f"forecast prepare: error: {bill}: unknown dimension 'servce' (no dimension of ")
+    assert "Did you mean 'service'? Fix: --dims service,account. Known dimensions: service, account," in err
+    assert not out.exists()
+    with pytest.raises(DataError, match=r"Did you mean 'service' for 'serivce', 'account' for 'acount'\? "
+                       r"Fix: dims='service,account,region'\."):  # fmt: skip
+        prepare_series(sample_bills_dir / "cur2", dims="serivce,acount,region")
+
+
+def test_dims_names_a_tag_key_or_says_there_is_no_match(
+    sample_bills_dir: Path, tmp_path: Path, capsys
+) -> None:
+    bill = sample_bills_dir / "cur_legacy.csv.gz"
+    with pytest.raises(
+        DataError, match=r"unknown dimension 'team' .*Did you mean 'tag:team'\? Fix: dims='tag:team'"
+    ):
+        prepare_series(bill, dims="team")
+    with pytest.raises(
+        DataError, match=r"unknown dimension 'zzqx' .*\. Fix: correct dims=\. Known dimensions"
+    ):
+        prepare_series(bill, dims="zzqx")
+    # A real column name is still a dimension.
+    assert prepare_series(bill, dims="lineItem/UsageAccountId").series["unique_id"].nunique() >= 1
