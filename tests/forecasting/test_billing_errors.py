@@ -284,3 +284,9 @@ def test_dims_names_a_tag_key_or_says_there_is_no_match(
         prepare_series(bill, dims="zzqx")
     # A real column name is still a dimension.
     assert prepare_series(bill, dims="lineItem/UsageAccountId").series["unique_id"].nunique() >= 1
+
+
+def test_measure_typo_suggests_the_measure(sample_bills_dir: Path) -> None:
+    expected = r"unknown measure 'amortised'\. Did you mean 'amortized'\? Fix: use one"
+    with pytest.raises(DataError, match=expected):
+        prepare_series(sample_bills_dir / "cur_legacy.csv.gz", measure="amortised")
