@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from forecasting.billing.files import ExportFiles
+from costrec.textfile import text_file_problem
+from forecasting.billing.files import ExportFiles, file_kind
 from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
 from forecasting.billing.schema import FileSchema, closest_columns, source_sql, sql_str
 from forecasting.errors import DataError
@@ -33,6 +34,7 @@ __all__ = [
     "example_file",
     "currency_file",
     "unknown_dimension",
+    "unreadable_parts",
 ]
 
 ERR_BAD_START, ERR_NO_START, ERR_BAD_END, ERR_BAD_COST = 1, 2, 3, 4
@@ -202,3 +204,19 @@ def unknown_dimension(
             f"{schema.path}: {what} {why}. Did you mean {meant}? Fix: {setting('dims', fixed)}. {listed}."
         )
     return DataError(f"{schema.path}: {what} {why}. Fix: correct {setting('dims')}. {listed}.")
+
+
+def unreadable_parts(batch: Sequence[FileSchema], exc: Exception | None = None) -> DataError:
+    """The error for parts the scan could not read: the damage of a CSV part when its bytes show it."""
+    if exc is not None and batch and file_kind(batch[0].path) == "csv":
+        # A gzip cut short past the sniffed start fails only here: name the damage, not the reader's words.
+        named = [s.path for s in batch if str(s.path) in str(exc)] or [s.path for s in batch]
+        for path in named:
+            problem = text_file_problem(path)
+            if problem is not None:
+                return DataError(f"{path}: {problem}.")
+    names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
+    why = f" ({str(exc).splitlines()[0]})" if exc else ""
+    return DataError(
+        f"{names}: cannot be read{why}. Fix: re-download these parts, or move them out of the input folder."
+    )

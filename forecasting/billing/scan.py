@@ -33,6 +33,7 @@ from forecasting.billing.diagnose import (
     ERR_BAD_START,
     explain_errors,
     unknown_dimension,
+    unreadable_parts,
 )
 from forecasting.billing.files import ExportFiles
 from forecasting.billing.formats import MONEY, Col, Columns, Const, ExportFormat, Source, quote, source_label
@@ -368,18 +369,10 @@ def _scan_batch(
             raise  # a bug in the query, not in the data
         except (duckdb.ConversionException, duckdb.OutOfRangeException):
             if not pico:
-                raise _unreadable(batch) from None
+                raise unreadable_parts(batch) from None
             pico = False  # a line item beyond 9.2 million (or not a number): read the batch as decimals
         except duckdb.Error as exc:
-            raise _unreadable(batch, exc) from exc
-
-
-def _unreadable(batch: list[FileSchema], exc: Exception | None = None) -> DataError:
-    names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
-    why = f" ({str(exc).splitlines()[0]})" if exc else ""
-    return DataError(
-        f"{names}: cannot be read{why}. Fix: re-download these parts, or move them out of the input folder."
-    )
+            raise unreadable_parts(batch, exc) from exc
 
 
 def _finish(con: duckdb.DuckDBPyConnection, source: str, spec: ScanSpec) -> ScanResult:
