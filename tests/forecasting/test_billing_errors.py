@@ -309,3 +309,14 @@ def test_gzip_truncated_past_the_sniffed_start_is_named_by_the_scan(tmp_path: Pa
     err = _cli_error(["prepare", str(path), "-o", str(tmp_path / "o.parquet")], capsys)
     assert err.startswith(f"forecast prepare: error: {path}: damaged gzip: the file is truncated")
     assert "Unexpected end of GZIP" not in err
+
+
+def test_utf16_series_file_names_the_encoding_not_latin1(tmp_path: Path) -> None:
+    # A series file (not a billing export) in UTF-16 was told to convert from latin1.
+    from forecasting.series_io import read_series_table
+
+    path = tmp_path / "series.csv"
+    path.write_bytes("unique_id,ds,y\na,2024-01-01,1\n".encode("utf-16"))
+    with pytest.raises(DataError, match=r"UTF-16 text .*`iconv -f UTF-16 -t UTF-8 ") as err:
+        read_series_table(path)
+    assert "latin1" not in str(err.value)

@@ -87,3 +87,12 @@ def test_annotate_one_user_writes_one_user(popularity_dir: Path, tmp_path: Path,
     sheet = tmp_path / "sheet.csv"
     assert main(["annotate", str(popularity_dir), "--users", "1", "--k", "2", "-o", str(sheet)]) == 0
     assert capsys.readouterr().out.startswith("1 users x 1 models")
+
+
+def test_utf16_profile_file_names_the_encoding(board_dir: Path, tmp_path: Path, capsys) -> None:
+    users = tmp_path / "users.csv"
+    users.write_bytes((board_dir / "users.csv").read_text().encode("utf-16"))
+    argv = ["train", str(board_dir / "events.csv"), "--users", str(users), "-o", str(tmp_path / "model")]
+    err = _error(argv, capsys)
+    assert f"Cannot read {users}: UTF-16 text (little-endian, with a byte-order mark)" in err
+    assert not (tmp_path / "model").exists()
