@@ -242,14 +242,14 @@ def test_report_failing_midway_rolls_back_the_series(
     # A disk that fills up while the report is written: the series, staged first, is not committed.
     import errno
 
-    from forecasting.commands import prepare as command
+    from forecasting.reconcile import PrepareReport
 
-    def full_disk(*args: object, **kwargs: object) -> str:
+    def full_disk(self: PrepareReport) -> dict:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     out = tmp_path / "series.parquet"
     out.write_bytes(b"previous output")
-    monkeypatch.setattr(command.json, "dumps", full_disk)
+    monkeypatch.setattr(PrepareReport, "to_dict", full_disk)  # only the report's writer calls it
     argv = ["prepare", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out)]
     err = _cli_error([*argv, "--report", str(tmp_path / "rep.json")], capsys)
     assert "No space left on device; free disk space" in err
