@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from forecasting.billing.files import ExportFiles
 from forecasting.billing.scan import ScanResult, ScanSpec, merge_scans, scan_parts
 from forecasting.billing.schema import FileSchema
@@ -98,7 +99,11 @@ class DaskScanner:
         ]
         partials: list[pa.Table] = []
         with tqdm(
-            total=len(export.files), unit="file", desc="scan", disable=not progress, leave=False
+            total=len(export.files),
+            unit="file",
+            desc="scan",
+            disable=not progress_enabled(progress),
+            leave=False,
         ) as bar:
             for run, future in zip(runs, futures, strict=True):
                 partials.append(future.result())

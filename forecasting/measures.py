@@ -8,6 +8,7 @@ cost, the RI fee its unused part, and RI upfront fees nothing; everything else i
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -73,7 +74,9 @@ def check_measure(measure: str) -> str:
         DataError: Unknown name, listing the known ones.
     """
     if measure not in MEASURES:
-        raise DataError(f"unknown measure {measure!r}. Fix: use one of {', '.join(MEASURES)}.")
+        near = difflib.get_close_matches(str(measure).lower(), list(MEASURES), n=1, cutoff=0.6)
+        meant = f" Did you mean {near[0]!r}?" if near else ""
+        raise DataError(f"unknown measure {measure!r}.{meant} Fix: use one of {', '.join(MEASURES)}.")
     return measure
 
 

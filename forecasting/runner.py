@@ -25,6 +25,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from costrec.engine import usable_cores
+from costrec.progress import progress_enabled
 from forecasting.errors import DataWarning
 from forecasting.models.base import ForecastModel
 
@@ -230,7 +231,13 @@ class Runner:
         else:
             size = max(1, min(CHUNK_SIZE, math.ceil(n_series / max(self.n_jobs, 1))))
         tasks = [Task(name, model, part, h, **settings) for part in chunk_frame(df, size)]
-        bar = tqdm(total=n_series, desc=name, unit="series", disable=not self.show_progress, leave=False)
+        bar = tqdm(
+            total=n_series,
+            desc=name,
+            unit="series",
+            disable=not progress_enabled(self.show_progress),
+            leave=False,
+        )
         results: list[Result] = []
         try:
             pool: Executor | None = None

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from costrec.textfile import text_file_problem
 from forecasting.errors import DataError
 
 __all__ = ["read_series_table", "TEXT_SUFFIXES", "PARQUET_SUFFIXES"]
@@ -117,6 +118,9 @@ def read_series_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         if name.endswith(TEXT_SUFFIXES):
             return _read_text(source)
     except UnicodeDecodeError as exc:
+        problem = text_file_problem(source)  # UTF-16 needs another iconv than Latin-1
+        if problem is not None:
+            raise DataError(f"INPUT {str(source)!r}: {problem}") from exc
         raise DataError(
             f"INPUT {str(source)!r}: not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at "
             f"offset {exc.start}); save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
@@ -129,6 +133,9 @@ def read_series_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     except PermissionError as exc:
         raise DataError(f"INPUT {str(source)!r}: permission denied ({exc}); make the file readable") from exc
     except (*_READ_ERRORS, OSError) as exc:
+        problem = None if source.is_dir() or name.endswith(PARQUET_SUFFIXES) else text_file_problem(source)
+        if problem is not None:
+            raise DataError(f"INPUT {str(source)!r}: {problem}") from exc
         what = "Parquet" if source.is_dir() or name.endswith(PARQUET_SUFFIXES) else "CSV"
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(

@@ -61,7 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         confine_paths(args, WORKSPACE_PATHS.get(args.command, {}))
-        return int(args.func(args))
+        from costrec.cli_warnings import one_line_warnings  # each warning once, without source lines
+
+        with one_line_warnings(f"recommend {args.command}"):
+            return int(args.func(args))
     # OSError: a full disk, a read-only folder or a vanished file is the machine's state, not a bug; it
     # gets the same one-line message (outputs are written atomically, so earlier ones are intact).
     except (DataError, WorkspaceError, OSError) as exc:

@@ -19,6 +19,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from recsys.filters import Filters
 from recsys.models import MODELS, Recommender
 from recsys.store import load_model, read_manifest
@@ -133,7 +134,9 @@ def recommend_on_cluster(
             client.submit(recommend_partition, model_dir, part, k, filters, profiles, catalog, pure=False)
         )
     frames: list[pd.DataFrame] = []
-    with tqdm(total=len(ids), disable=not show_progress, unit="user", desc="recommend") as bar:
+    with tqdm(
+        total=len(ids), disable=not progress_enabled(show_progress), unit="user", desc="recommend"
+    ) as bar:
         for part, future in zip(parts, futures, strict=True):
             frames.append(future.result())
             bar.update(len(part))

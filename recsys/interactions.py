@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from costrec.textfile import text_file_problem
 from recsys.errors import DataError
 
 __all__ = [
@@ -100,7 +101,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
             rel = duckdb.read_csv(target, all_varchar=True, header=True)
         return rel.df()
     except duckdb.Error as exc:
-        msg = f"Cannot read {path}: {exc}. Give a CSV file with a header row, or Parquet."
+        parquet = path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}
+        problem = "empty file (0 bytes)" if parquet and path.stat().st_size == 0 else None
+        if not parquet:
+            problem = text_file_problem(path)  # UTF-16, a damaged gzip, an empty file: name the cause
+        if problem is not None:
+            raise DataError(f"Cannot read {path}: {problem}.") from exc
+        # DuckDB's sniffer explains itself over a dozen lines; its first line names the failure.
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        msg = f"Cannot read {path}: {detail}. Give a CSV file (UTF-8, with a header row) or Parquet."
         raise DataError(msg) from exc
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from metrics.compare import lift, mean_interval
 from metrics.frame import rank_scores
 from recsys.dataset import Dataset
@@ -266,7 +267,7 @@ def select(
     split = holdout(dataset, validation, seed=seed)
     pool, _ = candidates(dataset, names, split.mode)
     rows, per_user = [], []
-    for cand in tqdm(pool, disable=not show_progress, desc="candidates", unit="model"):
+    for cand in tqdm(pool, disable=not progress_enabled(show_progress), desc="candidates", unit="model"):
         if on_candidate is not None:
             on_candidate(cand.label)
         started = time.perf_counter()

@@ -6,6 +6,7 @@ parts with their file names to find the first offending value, and the line numb
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import io
 from collections.abc import Sequence
@@ -14,10 +15,12 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from forecasting.billing.files import ExportFiles
-from forecasting.billing.formats import MONEY, Col, Columns, quote
-from forecasting.billing.schema import FileSchema, source_sql, sql_str
+from costrec.textfile import text_file_problem
+from forecasting.billing.files import ExportFiles, file_kind
+from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
+from forecasting.billing.schema import FileSchema, closest_columns, source_sql, sql_str
 from forecasting.errors import DataError
+from forecasting.interface import setting
 
 if TYPE_CHECKING:
     from forecasting.billing.scan import ScanSpec
@@ -30,6 +33,8 @@ __all__ = [
     "explain_errors",
     "example_file",
     "currency_file",
+    "unknown_dimension",
+    "unreadable_parts",
 ]
 
 ERR_BAD_START, ERR_NO_START, ERR_BAD_END, ERR_BAD_COST = 1, 2, 3, 4
@@ -148,3 +153,70 @@ def currency_file(con: duckdb.DuckDBPyConnection, export: ExportFiles, column: s
     """A file holding line items billed in ``currency`` (for mixed-currency messages)."""
     found = example_file(con, export, f"CAST({quote(column)} AS VARCHAR) = {sql_str(currency)}", column)
     return found[0] if found else str(export.root)
+
+
+def _guess_dimension(fmt: ExportFormat, cols: Columns, dimension: str) -> str | None:
+    known = list(fmt.dimensions)
+    guesses = difflib.get_close_matches(dimension.lower(), known, n=1, cutoff=0.6)
+    if guesses:
+        return guesses[0]
+    if any(cols.has(s) for s in fmt.tag(dimension)):
+        return f"tag:{dimension}"
+    near = closest_columns(dimension, cols.types, n=1)
+    return near[0] if near else None
+
+
+def _is_unknown(fmt: ExportFormat, cols: Columns, dimension: str) -> bool:
+    return not (dimension in fmt.dimensions or dimension.startswith("tag:") or dimension in cols.types)
+
+
+def unknown_dimension(
+    fmt: ExportFormat, dims: Sequence[str], dimension: str, schema: FileSchema
+) -> DataError | None:
+    """The error for a ``--dims`` entry that is neither a dimension of ``fmt`` nor a column, or ``None``.
+
+    A name that is not a known dimension is read as a column name, so a typo (``servce``) used to be
+    reported as a missing column; this names it as an unknown dimension and suggests the closest known
+    dimension, ``tag:KEY`` when a tag of that key exists, or the closest column, for every unknown entry
+    of ``dims`` at once (so the suggested flag works on the first try).
+
+    Args:
+        fmt: The export's format (its dimension names).
+        dims: Every requested dimension, to spell the corrected flag whole.
+        dimension: The one that was not found.
+        schema: The part that lacks it.
+    """
+    cols = Columns(schema.columns)
+    if not _is_unknown(fmt, cols, dimension):
+        return None  # a known dimension whose columns are missing: the caller's message fits
+    unknown = [d for d in dims if _is_unknown(fmt, cols, d)]
+    guesses = {d: _guess_dimension(fmt, cols, d) for d in unknown}
+    names = ", ".join(repr(d) for d in unknown)
+    what = f"unknown dimension{'s' if len(unknown) > 1 else ''} {names}"
+    why = f"(no dimension of {fmt.label} exports, and no column of the export)"
+    listed = (
+        f"Known dimensions: {', '.join(fmt.dimensions)}; tag:KEY for a cost allocation tag; or a column name"
+    )
+    if all(guesses.values()):
+        meant = ", ".join(f"{g!r}" if len(unknown) == 1 else f"{g!r} for {d!r}" for d, g in guesses.items())
+        fixed = ",".join(guesses.get(d) or d for d in dims)
+        return DataError(
+            f"{schema.path}: {what} {why}. Did you mean {meant}? Fix: {setting('dims', fixed)}. {listed}."
+        )
+    return DataError(f"{schema.path}: {what} {why}. Fix: correct {setting('dims')}. {listed}.")
+
+
+def unreadable_parts(batch: Sequence[FileSchema], exc: Exception | None = None) -> DataError:
+    """The error for parts the scan could not read: the damage of a CSV part when its bytes show it."""
+    if exc is not None and batch and file_kind(batch[0].path) == "csv":
+        # A gzip cut short past the sniffed start fails only here: name the damage, not the reader's words.
+        named = [s.path for s in batch if str(s.path) in str(exc)] or [s.path for s in batch]
+        for path in named:
+            problem = text_file_problem(path)
+            if problem is not None:
+                return DataError(f"{path}: {problem}.")
+    names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
+    why = f" ({str(exc).splitlines()[0]})" if exc else ""
+    return DataError(
+        f"{names}: cannot be read{why}. Fix: re-download these parts, or move them out of the input folder."
+    )

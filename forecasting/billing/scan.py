@@ -26,11 +26,14 @@ import duckdb
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from forecasting.billing.diagnose import (
     ERR_BAD_COST,
     ERR_BAD_END,
     ERR_BAD_START,
     explain_errors,
+    unknown_dimension,
+    unreadable_parts,
 )
 from forecasting.billing.files import ExportFiles
 from forecasting.billing.formats import MONEY, Col, Columns, Const, ExportFormat, Source, quote, source_label
@@ -95,6 +98,7 @@ def _check_columns(schemas: Sequence[FileSchema], spec: ScanSpec) -> None:
     needs += [
         (f"dimension {d!r}", spec.fmt.dimension_sources(d)) for d in spec.dims if not d.startswith("tag:")
     ]
+    dims_by_need = {f"dimension {d!r}": d for d in spec.dims}
     for schema in schemas:
         cols = Columns(schema.columns)
         required = measure_sql(spec.fmt, spec.measure, cols, "NULL").required
@@ -110,6 +114,10 @@ def _check_columns(schemas: Sequence[FileSchema], spec: ScanSpec) -> None:
                     f"{other.path} has. Fix: re-export the odd part with the same columns, or prepare the "
                     "parts separately."
                 )
+            dimension = dims_by_need.get(what)
+            typo = None if dimension is None else unknown_dimension(spec.fmt, spec.dims, dimension, schema)
+            if typo is not None:
+                raise typo
             first = source_label(sources[0])
             near = closest_columns(first, schema.columns)
             hint = f" Closest columns present: {', '.join(near)}." if near else ""
@@ -334,7 +342,9 @@ def _aggregate(
     )
     batches = _batches(schemas)
     measures: list[MeasureSQL] = []
-    bar = tqdm(total=len(schemas), unit="file", desc="scan", disable=not progress, leave=False)
+    bar = tqdm(
+        total=len(schemas), unit="file", desc="scan", disable=not progress_enabled(progress), leave=False
+    )
     try:
         for index, batch in enumerate(batches):
             measures.append(_scan_batch(con, batch, export.kind, spec, index))
@@ -359,18 +369,10 @@ def _scan_batch(
             raise  # a bug in the query, not in the data
         except (duckdb.ConversionException, duckdb.OutOfRangeException):
             if not pico:
-                raise _unreadable(batch) from None
+                raise unreadable_parts(batch) from None
             pico = False  # a line item beyond 9.2 million (or not a number): read the batch as decimals
         except duckdb.Error as exc:
-            raise _unreadable(batch, exc) from exc
-
-
-def _unreadable(batch: list[FileSchema], exc: Exception | None = None) -> DataError:
-    names = ", ".join(str(s.path) for s in batch[:3]) + (", ..." if len(batch) > 3 else "")
-    why = f" ({str(exc).splitlines()[0]})" if exc else ""
-    return DataError(
-        f"{names}: cannot be read{why}. Fix: re-download these parts, or move them out of the input folder."
-    )
+            raise unreadable_parts(batch, exc) from exc
 
 
 def _finish(con: duckdb.DuckDBPyConnection, source: str, spec: ScanSpec) -> ScanResult:

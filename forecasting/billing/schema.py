@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from costrec.textfile import text_file_problem
 from forecasting.billing.files import ExportFiles
 from forecasting.errors import DataError
 
@@ -134,6 +135,9 @@ def read_schemas(con: duckdb.DuckDBPyConnection, export: ExportFiles) -> list[Fi
         try:
             columns = _describe(con, path, export.kind)
         except duckdb.Error as exc:
+            problem = text_file_problem(path) if export.kind == "csv" else None
+            if problem is not None:  # UTF-16, a damaged gzip...: the cause, not the CSV reader's symptom
+                raise DataError(f"{path}: {problem}.") from exc
             what = "a readable Parquet file" if export.kind == "parquet" else "a readable CSV file"
             detail = str(exc).splitlines()[0]
             raise DataError(

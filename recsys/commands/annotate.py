@@ -23,7 +23,9 @@ def add_parser(subparsers: Any) -> None:
         "shuffled and keyed, and the key goes to FILE.key.csv (read back by --score); --open shows them.",
     )
     parser.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR", help="model directories to compare")
-    parser.add_argument("--users", type=int, help="number of users to sample")
+    parser.add_argument(
+        "--users", type=int, metavar="N", help="number of users to sample (a positive integer)"
+    )
     parser.add_argument("-o", "--output", help="annotation file to write (.csv or .parquet)")
     parser.add_argument("--k", type=int, default=10, help="recommendations per model and user (default: 10)")
     parser.add_argument(
@@ -75,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.model_dirs or args.users is None or not args.output:
         msg = "annotate needs MODEL_DIR, --users N and -o FILE (or --score FILE to read judgements back)."
+        raise DataError(msg)
+    if args.users < 1:
+        # 0 would write a sheet without a user; a negative count fails deep in the sampler.
+        msg = f"--users must be a positive number of users to sample; got {args.users}. Pass e.g. --users 20."
         raise DataError(msg)
     models: dict[str, Recommender] = {}
     for folder in args.model_dirs:

@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from costrec.progress import progress_enabled
 from recsys.context import Context
 from recsys.dataset import RECOMMENDATION_COLUMNS, Dataset
 from recsys.errors import DataError
@@ -152,7 +153,10 @@ class Recommender(ABC):
         warm[rows >= 0] = counts[rows[rows >= 0]] > 0
         parts: list[pd.DataFrame] = []
         with tqdm(
-            total=len(ids), disable=not show_progress, unit="user", desc=f"recommend {self.name}"
+            total=len(ids),
+            disable=not progress_enabled(show_progress),
+            unit="user",
+            desc=f"recommend {self.name}",
         ) as bar:
             for start in range(0, len(ids), self.batch_size):
                 stop = min(start + self.batch_size, len(ids))

@@ -172,3 +172,151 @@ def test_amortized_needs_the_reservation_columns(cur_csv, usage) -> None:
 def test_bad_options(sample_bills_dir: Path, option: dict, match: str) -> None:
     with pytest.raises(DataError, match=match):
         prepare_series(sample_bills_dir / "focus.csv.gz", **option)
+
+
+def _cli_error(argv: list[str], capsys) -> str:
+    """Run ``forecast`` expecting exit 2 and return its one-line error."""
+    from forecasting.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "Traceback" not in err
+    return err
+
+
+def test_utf16_export_names_the_encoding_and_the_conversion(tmp_path: Path, capsys) -> None:
+    # A legacy CUR saved as UTF-16 (as Excel's "Unicode text" does): DuckDB says "CSV Error on Line: 1".
+    text = gzip.decompress((REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz").read_bytes())
+    path = tmp_path / "u16.csv"
+    path.write_bytes(text.decode("utf-8").encode("utf-16"))
+    out = tmp_path / "o.parquet"
+    err = _cli_error(["prepare", str(path), "-o", str(out)], capsys)
+    assert err.startswith(
+        f"forecast prepare: error: {path}: UTF-16 text (little-endian, with a byte-order mark)"
+    )
+    assert f"`iconv -f UTF-16 -t UTF-8 {path} > {tmp_path / 'u16-utf8.csv'}`" in err
+    assert "CSV Error" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not gzip"])
+def test_damaged_gzip_export_is_named_as_such(tmp_path: Path, capsys, damage: str) -> None:
+    whole = (REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz").read_bytes()
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(whole[:1000] if damage == "truncated" else b"<html>Access denied</html>\n")
+    out = tmp_path / "o.parquet"
+    err = _cli_error(["prepare", str(path), "-o", str(out)], capsys)
+    assert f"{path}: damaged gzip: " in err
+    expected = "the file is truncated" if damage == "truncated" else "the content is not gzip data"
+    assert expected in err
+    assert f"gzip -t {path}" in err
+    assert not out.exists()
+
+
+def test_unwritable_report_leaves_the_series_output_as_it_was(
+    tmp_path: Path, sample_bills_dir: Path, capsys
+) -> None:
+    # `-o ok.parquet --report ro/rep.json`: the series was written before the report failed. Tests run as
+    # root (chmod does not stop writes), so the report's folder is a regular file.
+    (tmp_path / "somefile").write_text("not a folder")
+    new_out = tmp_path / "ok.parquet"
+    old_out = tmp_path / "old.parquet"
+    old_out.write_bytes(b"previous output")
+    for out in (new_out, old_out):
+        argv = ["prepare", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out)]
+        err = _cli_error([*argv, "--report", str(tmp_path / "somefile" / "rep.json")], capsys)
+        assert err == (
+            f"forecast prepare: error: cannot write {str(tmp_path / 'somefile' / 'rep.json')!r}: "
+            f"{str(tmp_path / 'somefile')!r} is a file, not a folder. Fix: choose another output path "
+            "(nothing was written)."
+        )
+    assert not new_out.exists()
+    assert old_out.read_bytes() == b"previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.parquet", "somefile"]  # no temporary left
+
+
+def test_report_failing_midway_rolls_back_the_series(
+    tmp_path: Path, sample_bills_dir: Path, capsys, monkeypatch
+) -> None:
+    # A disk that fills up while the report is written: the series, staged first, is not committed.
+    import errno
+
+    from forecasting.reconcile import PrepareReport
+
+    def full_disk(self: PrepareReport) -> dict:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "series.parquet"
+    out.write_bytes(b"previous output")
+    monkeypatch.setattr(PrepareReport, "to_dict", full_disk)  # only the report's writer calls it
+    argv = ["prepare", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out)]
+    err = _cli_error([*argv, "--report", str(tmp_path / "rep.json")], capsys)
+    assert "No space left on device; free disk space" in err
+    assert out.read_bytes() == b"previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["series.parquet"]
+
+
+def test_dims_typo_suggests_the_dimension(sample_bills_dir: Path, tmp_path: Path, capsys) -> None:
+    # `--dims servce` was "missing column 'servce', needed for dimension 'servce'", with no suggestion.
+    bill = sample_bills_dir / "cur_legacy.csv.gz"
+    out = tmp_path / "s.parquet"
+    err = _cli_error(["prepare", str(bill), "-o", str(out), "--dims", "servce,account"], capsys)
+    assert err.startswith(f"forecast prepare: error: {bill}: unknown dimension 'servce' (no dimension of ")
+    assert "Did you mean 'service'? Fix: --dims service,account. Known dimensions: service, account," in err
+    assert not out.exists()
+    with pytest.raises(DataError, match=r"Did you mean 'service' for 'serivce', 'account' for 'acount'\? "
+                       r"Fix: dims='service,account,region'\."):  # fmt: skip
+        prepare_series(sample_bills_dir / "cur2", dims="serivce,acount,region")
+
+
+def test_dims_names_a_tag_key_or_says_there_is_no_match(
+    sample_bills_dir: Path, tmp_path: Path, capsys
+) -> None:
+    bill = sample_bills_dir / "cur_legacy.csv.gz"
+    with pytest.raises(
+        DataError, match=r"unknown dimension 'team' .*Did you mean 'tag:team'\? Fix: dims='tag:team'"
+    ):
+        prepare_series(bill, dims="team")
+    with pytest.raises(
+        DataError, match=r"unknown dimension 'zzqx' .*\. Fix: correct dims=\. Known dimensions"
+    ):
+        prepare_series(bill, dims="zzqx")
+    # A real column name is still a dimension.
+    assert prepare_series(bill, dims="lineItem/UsageAccountId").series["unique_id"].nunique() >= 1
+
+
+def test_measure_typo_suggests_the_measure(sample_bills_dir: Path) -> None:
+    expected = r"unknown measure 'amortised'\. Did you mean 'amortized'\? Fix: use one"
+    with pytest.raises(DataError, match=expected):
+        prepare_series(sample_bills_dir / "cur_legacy.csv.gz", measure="amortised")
+
+
+def test_gzip_truncated_past_the_sniffed_start_is_named_by_the_scan(tmp_path: Path, capsys) -> None:
+    import duckdb
+
+    from forecasting.billing.files import find_export_files
+    from forecasting.billing.schema import read_schemas
+
+    # The reader sniffs the first 20,480 rows; a cut beyond them fails in the scan, not the schema read.
+    text = gzip.decompress((REAL / "aws_cur_legacy_anonymized_sample_2023-11.csv.gz").read_bytes()).decode()
+    header, *rows = text.splitlines(keepends=True)
+    whole = gzip.compress((header + "".join(rows * 40)).encode(), compresslevel=1)
+    path = tmp_path / "big.csv.gz"
+    path.write_bytes(whole[: int(len(whole) * 0.9)])
+    con = duckdb.connect()
+    assert read_schemas(con, find_export_files(path))  # the schema read does not notice the cut
+    err = _cli_error(["prepare", str(path), "-o", str(tmp_path / "o.parquet")], capsys)
+    assert err.startswith(f"forecast prepare: error: {path}: damaged gzip: the file is truncated")
+    assert "Unexpected end of GZIP" not in err
+
+
+def test_utf16_series_file_names_the_encoding_not_latin1(tmp_path: Path) -> None:
+    # A series file (not a billing export) in UTF-16 was told to convert from latin1.
+    from forecasting.series_io import read_series_table
+
+    path = tmp_path / "series.csv"
+    path.write_bytes("unique_id,ds,y\na,2024-01-01,1\n".encode("utf-16"))
+    with pytest.raises(DataError, match=r"UTF-16 text .*`iconv -f UTF-16 -t UTF-8 ") as err:
+        read_series_table(path)
+    assert "latin1" not in str(err.value)
