@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import logging
-import sys
 from collections.abc import Sequence
 
-from costrec.workspace import WorkspaceError, add_workspace_arguments, confine_paths
-from recsys.errors import DataError
+from costrec.cli import CommandLine
 
-__all__ = ["main", "build_parser"]
+__all__ = ["COMMANDS", "WORKSPACE_PATHS", "build_parser", "main"]
 
-# Each sub-command lives in recsys/commands/<name>.py and exposes
-# ``add_parser(subparsers) -> None`` (which sets ``func`` on its parser) and ``run(args) -> int``.
+# Each sub-command lives in recsys/commands/<name>.py (see costrec.cli for the protocol).
 COMMANDS: tuple[str, ...] = ("train", "batch", "evaluate", "annotate")
 
 # Where a bare file name goes under --workspace/--tenant, per sub-command and argument.
@@ -26,50 +21,27 @@ WORKSPACE_PATHS: dict[str, dict[str, str]] = {
     "annotate": {"model_dirs": "models", "output": "recommendations", "score": "recommendations"},
 }
 
+CLI = CommandLine(
+    prog="recommend",
+    description="Train job recommenders on implicit feedback and write top-k recommendations.",
+    package="recsys",
+    commands=COMMANDS,
+    workspace_paths=WORKSPACE_PATHS,
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
-        prog="recommend",
-        description="Train job recommenders on implicit feedback and write top-k recommendations.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"recsys.commands.{name}").add_parser(sub)
-    for name, command in sub.choices.items():
-        if name in WORKSPACE_PATHS:
-            add_workspace_arguments(command)
-    return parser
+    return CLI.build_parser()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``recommend`` command line and return its exit status.
+    """Run the ``recommend`` command line and return its exit status (see :meth:`CommandLine.main`).
 
     Args:
         argv: Arguments without the program name. Defaults to ``sys.argv[1:]``.
-
-    Returns:
-        0 on success, 2 on bad input (a ``DataError``, or a path outside the tenant's workspace) or an
-        ``OSError`` (disk full, read-only folder), printed without a traceback.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        confine_paths(args, WORKSPACE_PATHS.get(args.command, {}))
-        from costrec.cli_warnings import one_line_warnings  # each warning once, without source lines
-
-        with one_line_warnings(f"recommend {args.command}"):
-            return int(args.func(args))
-    # OSError: a full disk, a read-only folder or a vanished file is the machine's state, not a bug; it
-    # gets the same one-line message (outputs are written atomically, so earlier ones are intact).
-    except (DataError, WorkspaceError, OSError) as exc:
-        print(f"recommend {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    return CLI.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
