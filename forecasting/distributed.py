@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DaskScanner", "scan_group", "group_parts", "WORKER_MODULES"]
 
-# What the workers of a local cluster import once, before their first task.
+# What the workers of a local cluster import once, before their first task: the scan (prepare) and the
+# models (run). The one list of the package; recsys.distributed has recommend's.
 WORKER_MODULES = ("forecasting.distributed", "forecasting.runner", "forecasting.models")
 # Groups per worker: enough to balance parts of uneven size, few enough that the per-query cost
 # (planning, and each group's own series keys) stays small.

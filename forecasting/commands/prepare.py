@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
     from forecasting.prepare import PrepareResult
 
-# What the workers of a local Dask cluster import once, before their first task.
-WORKER_MODULES = ("forecasting.distributed",)
 
 __all__ = [
     "add_parser",
@@ -216,6 +214,7 @@ def _write_outputs(result: PrepareResult, output: str, report: str | None) -> Pa
 
 def run(args: argparse.Namespace) -> int:
     """Prepare, write the series (and report) atomically, print the summary; 0 on success."""
+    from forecasting.distributed import WORKER_MODULES
     from forecasting.prepare import require_series
 
     with command_line(), engine_client(args, DataError, preload=WORKER_MODULES) as client:

@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the workers of a local Dask cluster import once, before their first task.
-WORKER_MODULES = ("forecasting.runner", "forecasting.models", "forecasting.distributed")
-
 
 def default_season(freq: str) -> int:
     """The usual season of ``freq``, as :func:`forecasting.frequency.default_season_length` decides it.
@@ -214,6 +211,7 @@ def _report(fc: Forecaster, forecasts: pd.DataFrame, out: Path, seconds: float) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast run`` and return the exit status."""
+    from forecasting.distributed import WORKER_MODULES
     from forecasting.export import check_output_folder
     from forecasting.runner import use_executor
 

@@ -20,8 +20,7 @@ from distributed import Client  # noqa: E402
 
 from costrec.engine import dask_client  # noqa: E402
 from forecasting.cli import main  # noqa: E402
-from forecasting.commands.run import WORKER_MODULES  # noqa: E402
-from forecasting.distributed import DaskScanner  # noqa: E402
+from forecasting.distributed import WORKER_MODULES, DaskScanner  # noqa: E402
 from forecasting.forecaster import Forecaster  # noqa: E402
 from forecasting.models import make_model  # noqa: E402
 from forecasting.prepare import prepare_series  # noqa: E402
