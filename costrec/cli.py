@@ -18,7 +18,31 @@ from dataclasses import dataclass
 from costrec.errors import CostrecError
 from costrec.workspace import WorkspaceError, add_workspace_arguments, confine_paths
 
-__all__ = ["CommandLine"]
+__all__ = ["CommandLine", "ExamplesFormatter", "examples"]
+
+
+class ExamplesFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual but prints an ``examples:`` epilog line for line, as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def examples(*lines: str) -> dict[str, object]:
+    """``add_parser`` keywords for a help that ends with example command lines (one per argument).
+
+    Example:
+        >>> kw = examples("forecast run series.parquet -o out --horizon 30")
+        >>> print(kw["epilog"])
+        examples:
+          forecast run series.parquet -o out --horizon 30
+    """
+    return {
+        "epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+        "formatter_class": ExamplesFormatter,
+    }
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 from forecasting.errors import DataError, DataWarning
 from forecasting.frequency import infer_freq, is_auto, resolve_freq
@@ -189,11 +190,23 @@ def frame_freq(df: pd.DataFrame, freq: str | None = None, time_col: str = "ds") 
     A missing or unparseable column gives ``"D"`` or the parse error that :func:`validate_series` would
     raise, so callers can settle the frequency (and what depends on it) before validating.
 
+    A bare ``M``, ``Q`` or ``Y`` (as ``forecast prepare --freq M`` spells it) means calendar periods
+    labelled the way the dates are: ``MS`` when every date is a period start (what ``prepare`` writes),
+    else ``ME``; likewise ``QS``/``QE`` and ``YS``/``YE``.
+
     Example:
         >>> frame_freq(pd.DataFrame({"ds": ["2024-01-31", "2024-02-29"]}))
         'ME'
+        >>> frame_freq(pd.DataFrame({"ds": ["2024-01-01", "2024-02-01"]}), "M")
+        'MS'
     """
     if not is_auto(freq):
+        bare = {"M": ("MS", "ME"), "Q": ("QS", "QE"), "Y": ("YS", "YE"), "A": ("YS", "YE")}
+        text = str(freq).strip()
+        if text.upper() in bare and text != "min" and time_col in df.columns and not df.empty:
+            dates = _to_datetime(pd.Series(pd.unique(df[time_col].dropna())), time_col)
+            start, end = bare[text.upper()]
+            return start if all(to_offset(start).is_on_offset(d) for d in dates) else end
         return str(freq)
     if time_col not in df.columns or df.empty:
         return "D"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame
+from costrec.cli import examples
 from forecasting.commands.run import add_series_input_arguments, default_season, load_input, parse_quantiles
 from forecasting.errors import DataError
 from forecasting.money import format_money
@@ -31,6 +32,10 @@ def add_parser(subparsers: Any) -> None:
         "impact (actual minus median, in currency) and the z-score, most severe first; and beside it "
         "OUTPUT_by_date with, per date, the dimension values (service, account...) that explain the "
         "deviation and their share. FILE is Parquet, or CSV when it ends in .csv.",
+        **examples(
+            "forecast anomalies data/bills/cur2 -o anomalies.csv",
+            "forecast anomalies series.parquet -o anomalies.parquet --since 2025-01-01 --min-impact 50",
+        ),
     )
     add_series_input_arguments(p)
     p.add_argument(
@@ -59,7 +64,7 @@ def add_parser(subparsers: Any) -> None:
         "--min-deviation", type=float, default=0.05, help="never flag within this fraction of the forecast"
     )
     p.add_argument("--since", metavar="DATE", help="report only periods from this date on")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    p.add_argument("-q", "--quiet", action="store_true", help="print no summary (implies --no-progress)")
     p.set_defaults(func=run)
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import atomic_file
+from costrec.cli import examples
 from forecasting.options import MAX_PANELS
 
 # The run reader, pandas and matplotlib are imported when the command runs, not when its parser is built.
@@ -22,6 +23,10 @@ def add_parser(subparsers: Any) -> None:
         help="print the forecast of chosen series and dates from a run folder",
         description="Print the forecast rows of the series matching every filter (service and account "
         "ignore case and match whole values first, else parts) between --from and --to.",
+        **examples(
+            "forecast lookup out/forecast --service compute --from 2025-07-01 --to 2025-07-31",
+            "forecast lookup out/forecast --account 012345678901 --plot ec2.png",
+        ),
     )
     p.add_argument("run_folder", metavar="OUT", help="output folder of `forecast run`")
     p.add_argument("--service", help="service name (e.g. 'Amazon Elastic Compute Cloud' or 'compute')")

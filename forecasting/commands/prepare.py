@@ -53,7 +53,7 @@ examples:
   forecast prepare cur2/ -o s.parquet --dims account,tag:team --exclude-charges 'SavingsPlan*,RIFee'"""
 
 
-FREQ_HELP = "period: D daily (default), H hourly, W weekly (Monday), M monthly"
+FREQ_HELP = "period: D daily (default), H hourly, W weekly (Monday), M monthly (labelled by the first day)"
 CURRENCY_HELP = "billing currency to read when the export has several (mixing them is an error)"
 
 

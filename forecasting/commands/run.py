@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from costrec.cli import examples
 from costrec.engine import add_engine_arguments, engine_client
 from forecasting.commands.prepare import add_prepare_arguments, prepare_options
 from forecasting.errors import DataError
@@ -81,9 +82,10 @@ def add_series_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_prepare_arguments(
         parser,
-        freq_help="frequency of the series in INPUT: D, W, MS, QS, h, ... (default: inferred from the dates, "
-        "the coarsest calendar grid that holds them all); for a billing export, the period to add costs up "
-        "by: D (default), H, W (Monday) or M",
+        freq_help="period: D daily, H hourly, W weekly, M monthly (labelled by the first day, as prepare "
+        "writes it, or by the last where the dates are month ends), or any pandas frequency (W-SUN, QS, "
+        "15min); a series file's default is inferred from its dates (the coarsest calendar grid that holds "
+        "them all), a billing export's is D",
         currency_help="the billing currency to read and show (default: the data's, else USD)",
     )
     g = parser.add_argument_group("series file columns (outputs always use unique_id, ds)")
@@ -129,6 +131,12 @@ def add_parser(subparsers: Any) -> None:
         description="Backtest the models on the last windows of the history, choose a model per series "
         "by mean weighted quantile loss (see --select), forecast "
         "--horizon periods and write forecasts, backtest values, accuracy, summary.json and charts to OUT.",
+        **examples(
+            "forecast run data/bills/cur2 -o out/forecast --horizon 30",
+            "forecast run series.parquet -o out --horizon 12 --freq MS --models ets,theta,lgbm",
+            "forecast run items.csv -o out --horizon 8 --id-col item_id"
+            " --time-col timestamp --target-col target_value",
+        ),
     )
     add_series_input_arguments(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder (replaced as a whole)")
@@ -175,7 +183,7 @@ def add_parser(subparsers: Any) -> None:
         default=None,
         help="worker processes of the local engine (default: by number of series)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or report")
+    p.add_argument("-q", "--quiet", action="store_true", help="print no report (implies --no-progress)")
     add_engine_arguments(p)
     p.set_defaults(func=run)
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from costrec.cli import examples
 from recsys.errors import DataError
 
 __all__ = ["add_parser", "run"]
@@ -21,6 +22,10 @@ def add_parser(subparsers: Any) -> None:
         "`annotate --score FILE` reads the filled file and reports expert precision per model. "
         "The sheet hides the models (so the judge is not swayed by a name): each user's picks are pooled, "
         "shuffled and keyed, and the key goes to FILE.key.csv (read back by --score); --open shows them.",
+        **examples(
+            "recommend annotate model-a model-b --users 20 -o sheet.csv",
+            "recommend annotate --score sheet.csv",
+        ),
     )
     parser.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR", help="model directories to compare")
     parser.add_argument(

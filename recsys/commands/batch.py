@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frame
+from costrec.cli import examples
 from costrec.engine import add_engine_arguments, engine_client
 from recsys.errors import DataError
 from recsys.options import EXCLUDE
@@ -24,6 +25,12 @@ def add_parser(subparsers: Any) -> None:
         "batch",
         help="write top-k recommendations for many users",
         description="Write user_id, rank, item_id, score, source for many users (Parquet, or CSV by suffix).",
+        **examples(
+            "recommend batch model -o recs.csv --k 25",
+            "recommend batch model -o recs.parquet --users new_users.csv"
+            " --items current_jobs.csv --as-of 2024-05-01",
+            "recommend batch model -o recs.parquet --exclude seen --engine dask",
+        ),
     )
     parser.add_argument("model_dir", metavar="MODEL_DIR", help="directory written by `recommend train`")
     parser.add_argument(
@@ -42,7 +49,7 @@ def add_parser(subparsers: Any) -> None:
         help="current catalog (item id column plus metadata): only these items are recommended, "
         "including new ones",
     )
-    parser.add_argument("--k", type=int, default=25, help="list length (default: 25)")
+    parser.add_argument("--k", type=int, default=25, metavar="K", help="list length (default: 25)")
     parser.add_argument("--as-of", metavar="DATE", help="drop postings that expired before this date")
     parser.add_argument(
         "--exclude",

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from costrec.atomic import write_frame
+from costrec.cli import examples
 from recsys.commands._data import add_data_arguments, inputs_from_args
 from recsys.errors import DataError
 from recsys.options import SPLIT_NAMES
@@ -30,6 +31,12 @@ def add_parser(subparsers: Any) -> None:
         description="Split the log, fit each model on the training part and report precision@k, recall@k, "
         "MRR, NDCG@k and catalog coverage with the lift over popularity (bootstrap CI), for all users, "
         "warm users, cold users and new-item targets.",
+        **examples(
+            "recommend evaluate events.csv --users users.csv --items jobs.csv"
+            " --protocol temporal --k 5,10,25",
+            "recommend evaluate ratings.csv --value-col rating --min-value 4"
+            " --protocol personalize --models als,ease",
+        ),
     )
     add_data_arguments(parser)
     parser.add_argument(
@@ -40,7 +47,9 @@ def add_parser(subparsers: Any) -> None:
         default="popularity,als,content,hybrid",
         help="comma-separated models (popularity is added)",
     )
-    parser.add_argument("--k", default="5,10,25", help="comma-separated list lengths (default: 5,10,25)")
+    parser.add_argument(
+        "--k", default="5,10,25", metavar="K[,K...]", help="list lengths to score (default: 5,10,25)"
+    )
     parser.add_argument("-o", "--output", default="evaluation.csv", help="table to write (.csv or .parquet)")
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of the lift CI")
     parser.add_argument("--seed", type=int, default=0, help="seed of the user draw and the bootstrap")

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from costrec.cli import examples
 from recsys.commands._data import add_data_arguments, data_notes, inputs_from_args
 from recsys.errors import DataError
 
@@ -28,14 +29,12 @@ def add_parser(subparsers: Any) -> None:
             "already holds a model of the same kind of data, the new one replaces it only if it is not "
             "worse on the new validation split (--force replaces it anyway)."
         ),
-        epilog=(
-            "examples:\n"
-            "  recommend train events.csv --users users.csv --items jobs.csv -o model\n"
-            "  recommend train ratings.csv --value-col rating --min-value 4 --items movies.csv "
-            "--metric ndcg@10 -o model\n"
-            "  recommend train events.csv --model als,ease -o model"
+        **examples(
+            "recommend train events.csv --users users.csv --items jobs.csv -o model",
+            "recommend train ratings.csv --value-col rating --min-value 4"
+            " --items movies.csv --metric ndcg@10 -o model",
+            "recommend train plays.csv --weight-col plays --model als,ease -o model",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_data_arguments(parser)
     parser.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model directory to write")

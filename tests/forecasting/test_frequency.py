@@ -126,3 +126,18 @@ def test_run_infers_weekly_series_without_freq(tmp_path, long_frame):
     assert final["ds"].min() == df["ds"].max() + pd.Timedelta(weeks=1)
     # Seasonal naive with a 52-week season repeats the same weeks of the last year.
     np.testing.assert_allclose(final["p50"], df["y"].iloc[-52:-44])
+
+
+@pytest.mark.parametrize(
+    ("dates", "given", "expected"),
+    [
+        (("2024-01-01", "2024-02-01", "2024-03-01"), "M", "MS"),
+        (("2024-01-31", "2024-02-29", "2024-03-31"), "M", "ME"),
+        (("2024-01-01", "2024-04-01"), "Q", "QS"),
+        (("2024-01-01", "2024-02-01"), "MS", "MS"),
+    ],
+)
+def test_a_bare_month_or_quarter_is_labelled_as_the_dates_are(dates, given, expected) -> None:
+    from forecasting.validation import frame_freq
+
+    assert frame_freq(pd.DataFrame({"ds": list(dates)}), given) == expected
