@@ -18,7 +18,28 @@ from dataclasses import dataclass
 from costrec.errors import CostrecError
 from costrec.workspace import WorkspaceError, add_workspace_arguments, confine_paths
 
-__all__ = ["CommandLine", "ExamplesFormatter", "examples"]
+__all__ = ["CommandLine", "ExamplesFormatter", "add_progress_arguments", "examples"]
+
+
+def add_progress_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--progress`` / ``--no-progress`` of every command: ``args.progress`` is True, False or None.
+
+    None (neither given) draws bars only on a terminal or in a notebook; ``--progress`` draws them into
+    pipes and logs too; ``--no-progress`` never draws them.
+    """
+    group = parser.add_argument_group("progress")
+    flags = group.add_mutually_exclusive_group()
+    flags.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="draw progress bars even "
+        "when the output is not a terminal (default: only on a terminal or in a notebook)",
+    )
+    flags.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="never draw progress bars"
+    )
 
 
 class ExamplesFormatter(argparse.HelpFormatter):
@@ -72,6 +93,7 @@ class CommandLine:
         for name in self.commands:
             importlib.import_module(f"{self.package}.commands.{name}").add_parser(sub)
         for name, command in sub.choices.items():
+            add_progress_arguments(command)
             if name in self.workspace_paths:
                 add_workspace_arguments(command)
         return parser
@@ -93,8 +115,9 @@ class CommandLine:
         try:
             confine_paths(args, dict(self.workspace_paths.get(args.command, {})))
             from costrec.cli_warnings import one_line_warnings  # each warning once, without source lines
+            from costrec.progress import forced_progress
 
-            with one_line_warnings(f"{self.prog} {args.command}"):
+            with one_line_warnings(f"{self.prog} {args.command}"), forced_progress(args.progress is True):
                 return int(args.func(args))
         # OSError: a full disk, a read-only folder or a vanished file is the machine's state, not a bug;
         # it gets the same one-line message (outputs are written atomically, so earlier ones are intact).

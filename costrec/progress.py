@@ -12,10 +12,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
-__all__ = ["progress_enabled", "in_notebook"]
+__all__ = ["forced_progress", "progress_enabled", "in_notebook"]
+
+# Set by ``--progress`` for the duration of one command: bars even into a pipe or a log.
+_FORCED = False
 
 
 def in_notebook() -> bool:
@@ -36,14 +41,27 @@ def progress_enabled(flag: bool | None = True, *, stream: TextIO | None = None) 
         stream: Where the bar is drawn; defaults to ``sys.stderr`` (tqdm's stream).
 
     Returns:
-        ``False`` when ``flag`` is false; otherwise ``True`` only if ``stream`` is a terminal or the code
-        runs in a notebook.
+        ``False`` when ``flag`` is false; otherwise ``True`` if ``stream`` is a terminal, the code runs in a
+        notebook, or a command runs under ``--progress`` (:func:`forced_progress`).
     """
     if flag is False:
         return False
+    if _FORCED:
+        return True
     out = sys.stderr if stream is None else stream
     try:
         tty = bool(out.isatty())
     except (AttributeError, ValueError):  # replaced or closed streams (pytest capture, daemons)
         tty = False
     return tty or in_notebook()
+
+
+@contextlib.contextmanager
+def forced_progress(on: bool) -> Iterator[None]:
+    """Within the block, draw bars wherever they are allowed, terminal or not (``--progress``)."""
+    global _FORCED
+    before, _FORCED = _FORCED, bool(on) or _FORCED
+    try:
+        yield
+    finally:
+        _FORCED = before

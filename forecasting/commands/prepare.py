@@ -117,8 +117,6 @@ def add_prepare_arguments(
         help="line items spanning several periods (monthly fees, tax, purchases): even (default) spreads "
         "them over their charge period in proportion to time; start puts them whole on their first period",
     )
-    g.add_argument("--no-progress", dest="progress", action="store_false",
-                   help="no progress bar (shown by default on a terminal)")  # fmt: skip
 
 
 def prepare_options(args: argparse.Namespace, client: Client | None = None) -> dict[str, Any]:
@@ -136,7 +134,7 @@ def prepare_options(args: argparse.Namespace, client: Client | None = None) -> d
         "currency": args.currency,
         "spread": args.spread,
         "format": args.format,
-        "progress": progress_enabled(getattr(args, "progress", True)),
+        "progress": progress_enabled(getattr(args, "progress", None)),
     }
     if client is not None:
         from forecasting.distributed import DaskScanner

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,13 +234,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, out: Path, client: Client | None, start: float) -> int:
+    from costrec.progress import progress_enabled
     from forecasting.export import write_run
     from forecasting.forecaster import Forecaster
 
     series = load_input(args, client)
     info = dict(series.info)
     info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"
-    show = not args.quiet and sys.stderr.isatty()
+    show = not args.quiet and progress_enabled(args.progress)
     # Frequency, season length and ended series come with the loaded series, as in the notebooks.
     fc = Forecaster(
         models=_models(args.models),

@@ -23,14 +23,17 @@ def add_parser(subparsers: Any) -> None:
         "The sheet hides the models (so the judge is not swayed by a name): each user's picks are pooled, "
         "shuffled and keyed, and the key goes to FILE.key.csv (read back by --score); --open shows them.",
         **examples(
-            "recommend annotate model-a model-b --users 20 -o sheet.csv",
+            "recommend annotate model-a model-b --sample 20 -o sheet.csv",
             "recommend annotate --score sheet.csv",
         ),
     )
     parser.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR", help="model directories to compare")
+    # --users elsewhere names a file of users; here it was a count, so --sample is the name and --users
+    # stays as the old spelling.
     parser.add_argument(
-        "--users", type=int, metavar="N", help="number of users to sample (a positive integer)"
-    )
+        "--sample", "--users", dest="users", type=int, metavar="N",
+        help="number of users to sample (a positive integer; --users N is the old spelling)",
+    )  # fmt: skip
     parser.add_argument("-o", "--output", help="annotation file to write (.csv or .parquet)")
     parser.add_argument("--k", type=int, default=10, help="recommendations per model and user (default: 10)")
     parser.add_argument(
@@ -81,11 +84,11 @@ def run(args: argparse.Namespace) -> int:
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return 0
     if not args.model_dirs or args.users is None or not args.output:
-        msg = "annotate needs MODEL_DIR, --users N and -o FILE (or --score FILE to read judgements back)."
+        msg = "annotate needs MODEL_DIR, --sample N and -o FILE (or --score FILE to read judgements back)."
         raise DataError(msg)
     if args.users < 1:
         # 0 would write a sheet without a user; a negative count fails deep in the sampler.
-        msg = f"--users must be a positive number of users to sample; got {args.users}. Pass e.g. --users 20."
+        msg = f"--sample must be a positive number of users; got {args.users}. Pass e.g. --sample 20."
         raise DataError(msg)
     models: dict[str, Recommender] = {}
     for folder in args.model_dirs:

@@ -61,7 +61,6 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--user-col", help="user id column of --users (default: as in training)")
     parser.add_argument("--item-col", help="item id column of --items (default: as in training)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_engine_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -115,13 +114,13 @@ def run(args: argparse.Namespace) -> int:
                 filters=filters,
                 users=profiles,
                 items=items,
-                show_progress=not args.no_progress,
+                show_progress=args.progress is not False,
             )
         else:
             # Workers read MODEL_DIR themselves (a shared or copied path) and score user partitions.
             recs = recommend_on_cluster(
                 client, args.model_dir, ids, k=args.k, filters=filters, users=profiles, items=items,
-                show_progress=not args.no_progress,
+                show_progress=args.progress is not False,
             )  # fmt: skip
     path = write_frame(recs, args.output)
     sources = ", ".join(f"{s} {n}" for s, n in recs["source"].value_counts().items())

@@ -18,7 +18,7 @@ def _ints(text: str) -> list[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
-        msg = f"--k takes comma-separated integers such as 5,10,25; got {text!r}."
+        msg = f"--ks takes comma-separated integers such as 5,10,25; got {text!r}."
         raise DataError(msg) from exc
     return values
 
@@ -33,7 +33,7 @@ def add_parser(subparsers: Any) -> None:
         "warm users, cold users and new-item targets.",
         **examples(
             "recommend evaluate events.csv --users users.csv --items jobs.csv"
-            " --protocol temporal --k 5,10,25",
+            " --protocol temporal --ks 5,10,25",
             "recommend evaluate ratings.csv --value-col rating --min-value 4"
             " --protocol personalize --models als,ease",
         ),
@@ -47,13 +47,14 @@ def add_parser(subparsers: Any) -> None:
         default="popularity,als,content,hybrid",
         help="comma-separated models (popularity is added)",
     )
+    # --k is one list length everywhere else, so the list is --ks here; --k stays as the old spelling.
     parser.add_argument(
-        "--k", default="5,10,25", metavar="K[,K...]", help="list lengths to score (default: 5,10,25)"
-    )
+        "--ks", "--k", dest="k", default="5,10,25", metavar="K[,K...]",
+        help="list lengths to score (default: 5,10,25; --k is the old spelling)",
+    )  # fmt: skip
     parser.add_argument("-o", "--output", default="evaluation.csv", help="table to write (.csv or .parquet)")
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of the lift CI")
     parser.add_argument("--seed", type=int, default=0, help="seed of the user draw and the bootstrap")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.set_defaults(func=run)
 
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         ks=_ints(args.k),
         n_boot=args.n_boot,
         seed=args.seed,
-        show_progress=not args.no_progress,
+        show_progress=args.progress is not False,
     )
     split = result.split
     print(

@@ -62,7 +62,6 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--force", action="store_true", help="replace an existing model even if the new one scores worse"
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
 
 
@@ -95,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
     notes = data_notes(args)
     started = time.perf_counter()
     selection = select(
-        dataset, names=names, validation=args.validation, metric=metric, show_progress=not args.no_progress
+        dataset,
+        names=names,
+        validation=args.validation,
+        metric=metric,
+        show_progress=args.progress is not False,
     )
     print(selection.format())
     chosen = selection.chosen

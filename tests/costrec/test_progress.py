@@ -51,3 +51,15 @@ def test_recommend_train_bars_follow_the_terminal(tmp_path: Path, capsys, monkey
     args = ["train", str(board / "events.csv"), "--model", "popularity", "-o", str(tmp_path / "m")]
     assert main(args) == 0
     assert ("candidates:" in capsys.readouterr().err) is tty
+
+
+def test_progress_forces_bars_into_a_pipe_and_no_progress_wins_everywhere(tmp_path: Path, capsys) -> None:
+    from forecasting.cli import main
+
+    bills = Path(__file__).resolve().parents[2] / "data" / "bills" / "cur_legacy.csv.gz"
+    assert main(["prepare", str(bills), "-o", str(tmp_path / "a.parquet"), "--progress"]) == 0
+    assert "scan: 100%" in capsys.readouterr().err  # stderr is captured, not a terminal
+    with pytest.raises(SystemExit):
+        main(["prepare", str(bills), "-o", str(tmp_path / "b.parquet"), "--progress", "--no-progress"])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert progress_enabled(True) is False  # the force ends with the command

@@ -55,7 +55,7 @@ def test_embedding_commands_share_the_options(sample_bills_dir: Path) -> None:
     assert "the embedding command's own help" in parser.format_help()
     with pytest.raises(argparse.ArgumentError, match="conflicting"):
         parser.add_argument("--freq")  # each flag is defined once
-    args = parser.parse_args(["--dims", "account", "--measure", "amortized", "--freq", "M", "--no-progress"])
+    args = parser.parse_args(["--dims", "account", "--measure", "amortized", "--freq", "M"])
     result = prepare_from_args(sample_bills_dir / "focus.csv.gz", args)
     assert result.freq == "MS"
     assert list(result.series.columns) == ["unique_id", "ds", "y", "account"]

@@ -77,10 +77,22 @@ def test_annotate_users_must_be_positive(popularity_dir: Path, tmp_path: Path, c
     sheet = tmp_path / "sheet.csv"
     err = _error(["annotate", str(popularity_dir), "--users", users, "-o", str(sheet)], capsys)
     assert err == (
-        f"recommend annotate: error: --users must be a positive number of users to sample; got {users}. "
-        "Pass e.g. --users 20."
+        f"recommend annotate: error: --sample must be a positive number of users; got {users}. "
+        "Pass e.g. --sample 20."
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sample_and_ks_are_the_names_and_users_and_k_their_old_spellings() -> None:
+    from recsys.cli import build_parser
+
+    parser = build_parser()
+    new = parser.parse_args(["annotate", "m", "--sample", "4", "-o", "s.csv"])
+    old = parser.parse_args(["annotate", "m", "--users", "4", "-o", "s.csv"])
+    assert new.users == old.users == 4
+    ev_new = parser.parse_args(["evaluate", "events.csv", "--ks", "5,10"])
+    ev_old = parser.parse_args(["evaluate", "events.csv", "--k", "5,10"])
+    assert ev_new.k == ev_old.k == "5,10"
 
 
 def test_annotate_one_user_writes_one_user(popularity_dir: Path, tmp_path: Path, capsys) -> None:
