@@ -26,7 +26,7 @@ import shutil
 import signal
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,16 @@ if TYPE_CHECKING:
     # Only annotations: the module stays importable without pandas (crash tests start it in milliseconds).
     import pandas as pd
 
-__all__ = ["OutputError", "atomic_file", "atomic_dir", "write_frame", "write_text", "KILL_ENV"]
+__all__ = [
+    "KILL_ENV",
+    "OutputError",
+    "atomic_dir",
+    "atomic_file",
+    "check_output_path",
+    "write_frame",
+    "write_frames",
+    "write_text",
+]
 
 # Temporary siblings carry this prefix so that readers and globbing code can skip them.
 TMP_PREFIX = ".tmp-"
@@ -195,6 +204,54 @@ def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise _clear_error(exc, target) from exc
         raise
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """Refuse, before any work, an output path that cannot become a file: a folder, or one under a file.
+
+    Raises:
+        OutputError: Naming the path, the culprit and the fix (nothing has been written).
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(
+            errno.EISDIR,
+            f"cannot write {str(target)!r}: it is a folder. Fix: pass a file path (nothing was written).",
+        )
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(
+                    errno.ENOTDIR,
+                    f"cannot write {str(target)!r}: {str(parent)!r} is a file, not a folder. Fix: choose "
+                    "another output path (nothing was written).",
+                )
+            break
+    return target
+
+
+def write_frames(outputs: Mapping[str, pd.DataFrame | str] | Mapping[Path, pd.DataFrame | str]) -> list[Path]:
+    """Write several outputs as one unit: all of them, or none.
+
+    Each output (a frame, CSV or Parquet by suffix as :func:`write_frame`, or a text) is staged as a
+    temporary sibling before any is renamed into place, so a failure while writing one leaves every
+    earlier output as it was.
+
+    Returns:
+        The target paths, in the given order.
+    """
+    targets = [check_output_path(p) for p in outputs]
+    with contextlib.ExitStack() as staged:
+        # Entering stages a file (creating its folder); leaving renames them, the last one first.
+        temps = [staged.enter_context(atomic_file(t)) for t in targets]
+        for target, tmp, value in zip(targets, temps, outputs.values(), strict=True):
+            if isinstance(value, str):
+                tmp.write_text(value, encoding="utf-8")
+            elif target.suffix.lower() == ".csv":
+                value.to_csv(tmp, index=False)
+            else:
+                value.to_parquet(tmp, index=False)
+    return targets
 
 
 def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from costrec.atomic import write_frame
+from costrec.atomic import check_output_path, write_frames
 from costrec.cli import examples
 from forecasting.commands.run import add_series_input_arguments, default_season, load_input, parse_quantiles
 from forecasting.errors import DataError
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     from forecasting.anomalies import AnomalySettings, detect_anomalies, impact_analysis
 
     by_date_path = by_date_output(args.output)
+    for path in (args.output, by_date_path):
+        check_output_path(path)
     series = load_input(args)
     quantiles = parse_quantiles(args.quantiles)
     if len(quantiles) != 2:
@@ -87,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     )
     flagged = detect_anomalies(series.df, freq=series.freq, settings=settings, since=args.since)
     by_date = impact_analysis(flagged)
-    write_frame(flagged, args.output)
-    write_frame(by_date, by_date_path)
+    # The two files are one result: both are written, or neither replaces its earlier version.
+    write_frames({args.output: flagged, str(by_date_path): by_date})
     if args.quiet:
         return 0
     longest = int(series.df.groupby("unique_id").size().max()) if len(series.df) else 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import os
@@ -11,7 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from costrec.atomic import atomic_file
+from costrec.atomic import write_frames
 from costrec.engine import add_engine_arguments, engine_client
 from costrec.progress import progress_enabled
 from forecasting.charges import DEFAULT_EXCLUDED
@@ -171,43 +170,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(func=run)
 
 
-def _check_output_path(path: Path) -> None:
-    """Raise a DataError naming the culprit when ``path`` cannot become a file (mkdir says "File exists")."""
-    if path.is_dir():
-        raise DataError(
-            f"cannot write {str(path)!r}: it is a folder. Fix: pass a file path (nothing was written)."
-        )
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise DataError(
-                    f"cannot write {str(path)!r}: {str(parent)!r} is a file, not a folder. Fix: choose "
-                    "another output path (nothing was written)."
-                )
-            return
-
-
 def _write_outputs(result: PrepareResult, output: str, report: str | None) -> Path:
-    """Write the series and the report as one unit: both, or neither.
-
-    Each is staged as a temporary sibling before either is renamed into place, so a report that cannot be
-    written (an unwritable folder, a full disk) fails the run before the series replaces the previous one.
-    """
-    target = Path(output)
-    for path in (target, *([Path(report)] if report else [])):
-        _check_output_path(path)
-    with contextlib.ExitStack() as staged:
-        # Entering stages the file (creating its folder); leaving renames it, the report first (LIFO).
-        series_tmp = staged.enter_context(atomic_file(target))
-        report_tmp = staged.enter_context(atomic_file(report)) if report else None
-        if target.suffix.lower() == ".csv":  # the same rule as costrec.atomic.write_frame
-            result.series.to_csv(series_tmp, index=False)
-        else:
-            result.series.to_parquet(series_tmp, index=False)
-        if report_tmp is not None:
-            text = json.dumps(result.report.to_dict(), indent=2, default=str) + "\n"
-            report_tmp.write_text(text, encoding="utf-8")
-    return target
+    """Write the series and the report as one unit: both, or neither (see :func:`write_frames`)."""
+    outputs: dict[str, Any] = {output: result.series}
+    if report:
+        outputs[report] = json.dumps(result.report.to_dict(), indent=2, default=str) + "\n"
+    return write_frames(outputs)[0]
 
 
 def run(args: argparse.Namespace) -> int:

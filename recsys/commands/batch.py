@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from costrec.atomic import write_frame
+from costrec.atomic import check_output_path, write_frame
 from costrec.cli import examples
 from costrec.engine import add_engine_arguments, engine_client
 from recsys.errors import DataError
@@ -85,6 +85,7 @@ def _users(args: argparse.Namespace, column: str, known: Any) -> tuple[Any, pd.D
 
 def run(args: argparse.Namespace) -> int:
     """Load the model, recommend, write the frame atomically."""
+    check_output_path(args.output)  # before the model loads and every user is scored
     from recsys.distributed import WORKER_MODULES, recommend_on_cluster
     from recsys.filters import Filters, resolve_exclude
     from recsys.metadata import read_metadata

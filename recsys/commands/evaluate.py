@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from costrec.atomic import write_frame
+from costrec.atomic import check_output_path, write_frame
 from costrec.cli import examples
 from recsys.commands._data import add_data_arguments, inputs_from_args
 from recsys.errors import DataError
@@ -60,6 +60,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate, print the table, write it."""
+    check_output_path(args.output)  # before every model is fit
     # The models (implicit, LightGBM, scikit-learn) load when the command runs, not with its parser.
     from recsys.evaluation import evaluate, format_table
 
