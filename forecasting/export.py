@@ -27,7 +27,6 @@ leaves the previous ``OUT`` exactly as it was.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -42,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from costrec.atomic import OutputError, atomic_dir
+from costrec.manifest import file_digests, sha256_file
 from forecasting.errors import DataError
 from forecasting.plots import save_top_fan_charts
 
@@ -96,14 +96,6 @@ def check_output_folder(out: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """SHA-256 and size of every file under ``folder`` except the manifest itself.
 
@@ -113,12 +105,7 @@ def file_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
         >>> file_manifest(d)["files"]["a.txt"]["sha256"][:12], file_manifest(d)["files"]["a.txt"]["bytes"]
         ('ba7816bf8f01', 3)
     """
-    root = Path(folder)
-    files = {
-        p.relative_to(root).as_posix(): {"sha256": _sha256(p), "bytes": p.stat().st_size}
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.relative_to(root).as_posix() != MANIFEST
-    }
+    files = file_digests(folder, skip=(MANIFEST,))
     return {"format": MANIFEST_FORMAT, "algorithm": "sha256", "files": files}
 
 
@@ -150,7 +137,7 @@ def check_manifest(folder: str | os.PathLike[str], names: tuple[str, ...] | None
         entry, file = recorded.get(name), root / name
         if not isinstance(entry, dict) or not file.is_file():
             missing.append(name)
-        elif file.stat().st_size != entry.get("bytes") or _sha256(file) != entry.get("sha256"):
+        elif file.stat().st_size != entry.get("bytes") or sha256_file(file) != entry.get("sha256"):
             changed.append(name)
     if changed or missing:
         raise DataError(

@@ -12,7 +12,6 @@ Loading checks the format and costrec versions and every hash before reading any
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from importlib.metadata import PackageNotFoundError, version
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from costrec.atomic import atomic_dir, write_text
+from costrec.manifest import compare_digests, file_digests
 from recsys.context import Context
 from recsys.errors import DataError, DataWarning
 from recsys.models import MODELS, Recommender
@@ -30,7 +30,8 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_manifest", "save_mode
 GATE = "gate.json"
 
 FORMAT = "costrec.recsys.model"
-FORMAT_VERSION = 1
+# 2: file entries carry size and digest in the format forecast runs use (costrec.manifest).
+FORMAT_VERSION = 2
 _LIBRARIES = ("implicit", "lightgbm", "scikit-learn", "numpy", "scipy", "pandas")
 
 
@@ -41,20 +42,8 @@ def _version(package: str) -> str:
         return "unknown"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _files(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): _sha256(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.relative_to(folder).as_posix() not in {"manifest.json", GATE}
-    }
+def _files(folder: Path) -> dict[str, Any]:
+    return file_digests(folder, skip=("manifest.json", GATE))
 
 
 def save_model(
@@ -148,10 +137,7 @@ def load_model(path: str | Path) -> Recommender:
             f"{expected[1]} (format {expected[0]}). Retrain the model with this version."
         )
         raise DataError(msg)
-    recorded = manifest.get("files", {})
-    actual = _files(path)
-    changed = sorted(f for f in recorded.keys() & actual.keys() if recorded[f] != actual[f])
-    missing, extra = sorted(recorded.keys() - actual.keys()), sorted(actual.keys() - recorded.keys())
+    changed, missing, extra = compare_digests(manifest.get("files", {}), _files(path))
     if changed or missing or extra:
         msg = (
             f"{path} has been modified since it was saved (changed: {changed}, missing: {missing}, "
