@@ -242,14 +242,16 @@ def test_report_failing_midway_rolls_back_the_series(
     # A disk that fills up while the report is written: the series, staged first, is not committed.
     import errno
 
-    from forecasting.reconcile import PrepareReport
+    write_text = Path.write_text
 
-    def full_disk(self: PrepareReport) -> dict:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def full_disk(self: Path, *args, **kwargs) -> int:
+        if "rep.json" in self.name:  # the report's staged copy
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, *args, **kwargs)
 
     out = tmp_path / "series.parquet"
     out.write_bytes(b"previous output")
-    monkeypatch.setattr(PrepareReport, "to_dict", full_disk)  # only the report's writer calls it
+    monkeypatch.setattr(Path, "write_text", full_disk)
     argv = ["prepare", str(sample_bills_dir / "cur_legacy.csv.gz"), "-o", str(out)]
     err = _cli_error([*argv, "--report", str(tmp_path / "rep.json")], capsys)
     assert "No space left on device; free disk space" in err
