@@ -1,0 +1,109 @@
+"""``forecast drivers``: which dimension values explain a change in cost between two periods."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+from costrec.atomic import check_output_path
+from costrec.cli import examples
+from forecasting.commands.run import add_series_input_arguments, load_input
+
+if TYPE_CHECKING:
+    from forecasting.drivers import Drivers
+
+__all__ = ["add_parser", "format_drivers", "run"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``forecast drivers``."""
+    p = subparsers.add_parser(
+        "drivers",
+        help="explain a change in cost between two periods by dimension values",
+        description="Compare two periods (months YYYY-MM or days YYYY-MM-DD) of actual costs, or the last "
+        "actual period with a forecast (--forecast OUT), and list the dimension values that explain the "
+        "change, largest contribution first, with their share of the total change.",
+        **examples(
+            "forecast drivers data/bills/cur2 --from 2025-05 --to 2025-06",
+            "forecast drivers series.parquet --from 2025-06 --to 2025-07 --forecast out/forecast --top 5",
+            "forecast drivers data/bills/cur2 --dims service,region --from 2025-06-13 --to 2025-06-14 --json",
+        ),
+    )
+    add_series_input_arguments(p)
+    p.add_argument("--from", dest="before", required=True, metavar="PERIOD", help="the earlier period")
+    p.add_argument("--to", dest="after", required=True, metavar="PERIOD", help="the later period")
+    p.add_argument(
+        "--forecast", metavar="OUT", help="a `forecast run` folder: the later period is its forecast (mean)"
+    )
+    p.add_argument("--top", type=int, default=10, metavar="N", help="rows shown per dimension (default: 10)")
+    p.add_argument("-o", "--output", metavar="FILE", help="also write every row (.csv or .parquet)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.set_defaults(func=run)
+
+
+def format_drivers(drivers: Drivers, top: int = 10) -> str:
+    """The change and, per dimension, its largest contributions as aligned text."""
+    from forecasting.money import format_money
+
+    before, after = drivers.labels
+    lines = [
+        f"total {before} {format_money(drivers.before)} -> {after} {format_money(drivers.after)}: "
+        f"change {format_money(drivers.change, sign=True)}"
+    ]
+    for dim in dict.fromkeys(drivers.table["dimension"]):
+        rows = drivers.top(dim, top)
+        lines.append(f"by {dim}:")
+        for value, was, now, delta, part in rows[["value", "before", "after", "change", "share"]].itertuples(
+            index=False
+        ):
+            share = "" if part != part else f"  {float(part):7.1%} of the change"
+            lines.append(
+                f"  {value!s:<40} {format_money(float(was)):>14} -> {format_money(float(now)):>14}  "
+                f"{format_money(float(delta), sign=True):>14}{share}"
+            )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``forecast drivers`` and return the exit status."""
+    from costrec.atomic import write_frame
+    from forecasting.drivers import cost_drivers, parse_period
+    from forecasting.errors import DataError
+    from forecasting.lookup import load_run
+
+    if args.top < 1:
+        raise DataError(f"--top takes a positive number of rows; got {args.top}")
+    if args.output:
+        check_output_path(args.output)
+    before, after = parse_period(args.before, "--from"), parse_period(args.after, "--to")
+    series = load_input(args)
+    df = series.df
+    wanted = [d.strip() for d in str(args.dims).split(",") if d.strip()]
+    dims = [d for d in wanted if d in df.columns] or [
+        c for c in df.columns if c not in ("unique_id", "ds", "y")
+    ]
+    if not dims:
+        raise DataError(
+            f"INPUT {args.input!r} has no dimension column to explain a change by (only unique_id, ds, y); "
+            "prepare it with --dims service,account"
+        )
+    forecast = load_run(args.forecast).forecasts if args.forecast else None
+    drivers = cost_drivers(df, before, after, dims, forecast=forecast)
+    if args.output:
+        write_frame(drivers.table, args.output)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "before": {"period": drivers.labels[0], "total": drivers.before},
+                    "after": {"period": drivers.labels[1], "total": drivers.after},
+                    "change": drivers.change,
+                    "drivers": drivers.table.to_dict(orient="records"),
+                },
+                default=float,
+            )
+        )
+    else:
+        print(format_drivers(drivers, args.top))
+    return 0
