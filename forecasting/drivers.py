@@ -20,7 +20,7 @@ import pandas as pd
 
 from forecasting.errors import DataError
 
-__all__ = ["Drivers", "Period", "cost_drivers", "parse_period"]
+__all__ = ["Drivers", "Period", "cost_drivers", "last_full_months", "parse_period"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,23 @@ def parse_period(text: str, flag: str = "--from") -> Period:
     raise DataError(
         f"{flag} {text!r} is not a period; write a month as YYYY-MM (2025-06) or a day as YYYY-MM-DD"
     )
+
+
+def last_full_months(series: pd.DataFrame) -> tuple[Period, Period]:
+    """The last two calendar months the data cover to their end (the month to compare and the one before).
+
+    Example:
+        >>> df = pd.DataFrame({"ds": pd.date_range("2025-04-01", "2025-06-14"), "y": 1.0})
+        >>> [p.label for p in last_full_months(df)]
+        ['2025-04', '2025-05']
+    """
+    dates = pd.DatetimeIndex(series["ds"].unique())
+    last = dates.max()
+    if (dates.day == 1).all():  # monthly data: every label is a whole month
+        after = last.to_period("M")
+    else:  # finer data: the last month counts when the data reach its last day
+        after = last.to_period("M") if last.is_month_end else last.to_period("M") - 1
+    return parse_period(str(after - 1)), parse_period(str(after))
 
 
 @dataclass(frozen=True)
