@@ -15,7 +15,7 @@ __all__ = ["main", "build_parser"]
 
 # Each sub-command lives in forecasting/commands/<name>.py and exposes
 # ``add_parser(subparsers) -> None`` (which sets ``func`` on its parser) and ``run(args) -> int``.
-COMMANDS: tuple[str, ...] = ("prepare", "run", "lookup", "anomalies")
+COMMANDS: tuple[str, ...] = ("prepare", "run", "lookup", "anomalies", "budget")
 
 # Where a bare file name goes under --workspace/--tenant, per sub-command and argument.
 WORKSPACE_PATHS: dict[str, dict[str, str]] = {
