@@ -18,10 +18,14 @@ those scores:
   for up to thousands of series;
 - **across days**, one share ``a`` of the error that persists over the whole horizon (a level missed by
   the model): scores of two days of one series correlate by ``a``, estimated so that the model matches the
-  observed spread of the scores' window sums, which is exactly what a period total depends on.
+  observed spread of the scores' window sums, which is exactly what a period total depends on;
+- **across series, for the persistent part**, a common share ``c`` (a growth or a price change missed on
+  the whole bill), fitted so that the spread of the window sums added over all series matches too: the
+  daily correlations are mostly day-to-day noise and miss it.
 
-The joint normal scores ``z[day, series] = sqrt(a) * level[series] + sqrt(1 - a) * daily[day, series]``
-(both parts with the cross-series correlation) are mapped through each series' marginal and added up.
+The joint normal scores ``z[day, series] = sqrt(a) * level[series] + sqrt(1 - a) * daily[day, series]``,
+the daily parts with the cross-series correlation ``C``, the persistent parts with ``c + (1 - c) C``,
+are mapped through each series' marginal and added up.
 
 Why not resample whole backtest error matrices by cutoff (the other way to keep the dependence)? A run
 has 1-5 backtest windows, so resampling gives 1-5 distinct scenarios: a one-window run would have a
@@ -59,7 +63,8 @@ __all__ = [
 TOTAL_FREQS: dict[str, str] = {"M": "M", "W": "W-SUN", "Q": "Q"}
 METHOD = (
     "joint sample paths: Gaussian copula on the backtest errors' normal scores (cross-series correlation "
-    "shrunk by Ledoit-Wolf, one persistent share across days), each series' forecast quantiles as marginals"
+    "shrunk by Ledoit-Wolf, a persistent share across days, a common share of the persistent errors), "
+    "each series' forecast quantiles as marginals"
 )
 # Normal scores are clipped here: one anomaly (a x6 day) must not dominate the correlations.
 Z_CLIP = 3.5
@@ -147,11 +152,15 @@ class Dependence:
         independent: ``(n_series,)`` weight of the independent part per series (the shrinkage; 1 for
             series without backtest errors): correlation = ``(1 - w) F.T F + w I``.
         day_share: Correlation between the scores of two days of one series (the persistent share).
+        level_common: Extra correlation of the persistent parts shared by every series (a growth or a
+            price change missed for the whole bill): their correlation is
+            ``level_common + (1 - level_common) * correlation``.
     """
 
     factor: np.ndarray
     independent: np.ndarray
     day_share: float
+    level_common: float = 0.0
 
     @classmethod
     def independent_series(cls, n_series: int, day_share: float = 0.0) -> Dependence:
@@ -174,7 +183,9 @@ class Dependence:
                 (*shape, n)
             ) * own
 
-        level = draw(n_paths)[:, None, :]
+        common = rng.standard_normal((n_paths, 1))
+        level = np.sqrt(self.level_common) * common + np.sqrt(1.0 - self.level_common) * draw(n_paths)
+        level = level[:, None, :]
         daily = draw(n_paths, n_days)
         return np.sqrt(self.day_share) * level + np.sqrt(1.0 - self.day_share) * daily
 
@@ -216,7 +227,31 @@ def estimate_dependence(backtest: pd.DataFrame, ids: Sequence[str], quantiles: S
         vals, vecs = np.linalg.eigh(corr)
         factor = (vecs * np.sqrt(np.clip(vals, 0.0, None))).T
     independent = np.where(has, shrink, 1.0)
-    return Dependence(factor, independent, _day_share(scores))
+    day_share = _day_share(scores)
+    # The shrunk daily correlation between the series that have backtest errors.
+    corr = np.where(np.eye(len(ids), dtype=bool), 1.0, (1.0 - independent)[:, None] * (factor.T @ factor))
+    with_errors = [uid for uid, keep in zip(ids, has, strict=True) if keep]
+    return Dependence(
+        factor, independent, day_share, _level_common(scores, with_errors, corr[np.ix_(has, has)])
+    )
+
+
+def _level_common(scores: pd.DataFrame, ids: list[str], corr: np.ndarray) -> float:
+    """The common share of the windows' persistent errors, fitted to the spread of their sum over series.
+
+    With window sums ``M[w, s]`` of the scores and a correlation ``K = c 11' + (1 - c) C`` between series,
+    ``E[(sum_s M)^2] / E[sum_s M^2] = c S + (1 - c) mean_row_sum(C)``; solved for ``c``. This is the
+    quantity a bill total depends on, so the daily correlations ``C`` alone (mostly day-to-day noise) do
+    not set it.
+    """
+    wide = scores.pivot_table(index="cutoff", columns="unique_id", values="z", aggfunc="sum")
+    sums = wide.reindex(columns=ids).fillna(0.0).to_numpy(float)
+    n = sums.shape[1]
+    if n < 2 or corr.shape[0] != n or not (sums**2).sum() > 0:
+        return 0.0
+    ratio = float((sums.sum(axis=1) ** 2).sum() / (sums**2).sum())
+    base = float(corr.sum() / n)
+    return float(np.clip((ratio - base) / (n - base), 0.0, 1.0)) if n > base else 0.0
 
 
 def _day_share(scores: pd.DataFrame) -> float:

@@ -215,3 +215,27 @@ def test_weeks_and_quarters():
         "2025-04-01",
         "2025-07-01",
     ]
+
+
+def test_a_shift_common_to_the_bill_is_found_under_daily_noise():
+    """Each window shifts every series alike, hidden under larger independent daily noise: the daily
+    correlation is low, but the window sums move together, and the common share picks that up."""
+    rng = np.random.default_rng(5)
+    ids = [f"s{i}" for i in range(8)]
+    rows = []
+    for cutoff in pd.date_range("2025-01-01", periods=6, freq="30D"):
+        shift = rng.normal()
+        for uid in ids:
+            for k in range(1, 31):
+                rows.append({"unique_id": uid, "cutoff": cutoff, "ds": cutoff + pd.Timedelta(days=k),
+                             "y": 0.5 * shift + rng.normal(), "independent": rng.normal()})  # fmt: skip
+    frame = pd.DataFrame(rows).assign(p10=ndtri(0.1), p50=0.0, p90=ndtri(0.9))
+    shifted = estimate_dependence(frame, ids, QS)
+    noise = estimate_dependence(frame.assign(y=frame["independent"]), ids, QS)
+    assert shifted.level_common > 0.4
+    assert noise.level_common < 0.2
+    # The sampled window sums of the series then correlate as strongly as the common share says.
+    z = Dependence(np.zeros((1, 8)), np.ones(8), 1.0, shifted.level_common).sample(
+        np.random.default_rng(0), 4000, 3
+    )
+    assert np.corrcoef(z[:, 0, 0], z[:, 0, 1])[0, 1] == pytest.approx(shifted.level_common, abs=0.06)
