@@ -110,9 +110,10 @@ def quantile_function(z: np.ndarray, values: np.ndarray, quantiles: Sequence[flo
         return np.broadcast_to(values[..., 0], np.broadcast_shapes(z.shape, values.shape[:-1])).copy()
     # One gather per segment end instead of a pass per segment: the sampling's hot spot.
     shape = np.broadcast_shapes(z.shape, values.shape[:-1])
+    # Slopes once per forecast, not per path; broadcasting makes views, not copies.
+    slopes = np.broadcast_to(np.diff(values, axis=-1) / np.diff(knots), (*shape, knots.size - 1))
     values = np.broadcast_to(values, (*shape, knots.size))
     seg = np.clip(np.searchsorted(knots, np.broadcast_to(z, shape)), 1, knots.size - 1)[..., None]
-    slopes = np.diff(values, axis=-1) / np.diff(knots)
     lo = np.take_along_axis(values[..., :-1], seg - 1, axis=-1)[..., 0]
     slope = np.take_along_axis(slopes, seg - 1, axis=-1)[..., 0]
     return lo + (z - knots[seg[..., 0] - 1]) * slope
