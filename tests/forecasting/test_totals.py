@@ -239,3 +239,16 @@ def test_a_shift_common_to_the_bill_is_found_under_daily_noise():
         np.random.default_rng(0), 4000, 3
     )
     assert np.corrcoef(z[:, 0, 0], z[:, 0, 1])[0, 1] == pytest.approx(shifted.level_common, abs=0.06)
+
+
+def test_weekly_totals_count_observed_forecast_and_missing_days():
+    """--total-freq W: a forecast from Wednesday 2025-07-02 for 10 days spans two Monday-Sunday weeks."""
+    ids = ["a"]
+    history = _history(ids, "2025-06-01", "2025-07-01", y=2.0)
+    totals = BillTotals(QS, total_freq="W", n_paths=200).fit(None, _dims(ids))
+    table = totals.predict(_forecasts(ids, "2025-07-02", 10), history).table
+    assert table["period"].tolist() == [pd.Timestamp("2025-06-30"), pd.Timestamp("2025-07-07")]
+    assert table["observed_steps"].tolist() == [2, 0]
+    assert table["forecast_steps"].tolist() == [5, 5]
+    assert table["missing_steps"].tolist() == [0, 2]
+    assert table["actual_to_date"].tolist() == [4.0, 0.0]
