@@ -47,6 +47,7 @@ import pandas as pd
 
 from costrec.atomic import OutputError, atomic_dir
 from forecasting.errors import DataError
+from forecasting.plots import save_top_fan_charts
 
 if TYPE_CHECKING:
     # Only for annotations: lookups read run folders without loading the models.
@@ -394,9 +395,6 @@ def _write_folder(
             for model, part in accuracy.groupby("model", sort=False):
                 written += _write(part, tmp / "accuracy-metric-values" / f"{model}.parquet", csv)
         if n_plots > 0:
-            # Imported here: reading a run folder (lookup, budget) needs no matplotlib.
-            from forecasting.plots import save_top_fan_charts
-
             written += save_top_fan_charts(
                 tmp / "plots", forecaster.history_, forecasts, forecaster.quantiles_, n=n_plots,
                 currency=currency, freq=forecaster.freq_,
