@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.quantiles import quantile_columns
-from forecasting.totals import BillTotals, TotalsResult, period_starts
+from forecasting.totals import TOTAL_FREQS, BillTotals, TotalsResult, period_starts
 
 if TYPE_CHECKING:
     from forecasting.forecaster import Forecaster
@@ -84,6 +84,8 @@ def backtest_totals(
     rows = []
     for cutoff in cutoffs:
         window = backtest[backtest["cutoff"] == cutoff]
+        if not _covers_a_period(pd.DatetimeIndex(window["ds"].unique()), total_freq):
+            continue  # nothing to score: skip the sampling
         others = backtest[backtest["cutoff"] != cutoff] if len(cutoffs) > 1 else window
         totals = BillTotals(quantiles, total_freq, n_paths).fit(others, dims)
         table = totals.predict(window, history[history["ds"] <= cutoff]).table
@@ -97,6 +99,16 @@ def backtest_totals(
         return pd.DataFrame()
     out = pd.concat(rows, ignore_index=True)
     return out[["cutoff", "level", "key", "period", "actual", *cols, "mean", "sum_lower", "sum_upper"]]
+
+
+def _covers_a_period(days: pd.DatetimeIndex, total_freq: str) -> bool:
+    """Whether the window's days reach the end of one of the periods they touch."""
+    if len(days) < 2:
+        return False
+    days = days.sort_values()
+    last = days[-1] + (days[1] - days[0])
+    starts = period_starts(days, total_freq).unique()
+    return any((pd.Period(p, freq=TOTAL_FREQS[total_freq]) + 1).start_time <= last for p in starts)
 
 
 def _summed_bands(
