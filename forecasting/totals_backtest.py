@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.quantiles import quantile_columns
-from forecasting.totals import TOTAL_FREQS, BillTotals, TotalsResult, period_starts
+from forecasting.totals import TOTAL_FREQS, BillTotals, Dependence, TotalsResult, period_starts
 
 if TYPE_CHECKING:
     from forecasting.forecaster import Forecaster
@@ -64,12 +64,23 @@ def backtest_totals(
     *,
     total_freq: str = "M",
     n_paths: int = 1000,
+    dependence: Dependence | None = None,
 ) -> pd.DataFrame:
     """Forecast the period totals from each backtest window and set them against the actual totals.
 
     Only periods the window covers to their end are scored (their total is then fully forecast or
     observed). With two or more windows the dependence used for a window is fitted on the others, so
     the bands are judged out of sample; with one window it is fitted on that window itself.
+
+    Args:
+        backtest: The chosen models' backtest rows (:func:`chosen_backtest`).
+        history: ``unique_id, ds, y``.
+        dims: ``unique_id`` and the dimension columns.
+        quantiles: The levels of the quantile columns.
+        total_freq: ``M``, ``W`` or ``Q``.
+        n_paths: Sample paths per window.
+        dependence: With a single window, its already fitted :class:`Dependence` (series in the order of
+            ``dims``), to skip fitting it again.
 
     Returns:
         ``cutoff, level, key, period, actual``, the quantiles and ``mean`` of the forecast total, and
@@ -87,7 +98,10 @@ def backtest_totals(
         if not _covers_a_period(pd.DatetimeIndex(window["ds"].unique()), total_freq):
             continue  # nothing to score: skip the sampling
         others = backtest[backtest["cutoff"] != cutoff] if len(cutoffs) > 1 else window
-        totals = BillTotals(quantiles, total_freq, n_paths).fit(others, dims)
+        reuse = dependence is not None and len(cutoffs) == 1  # the same window's fit, already at hand
+        totals = BillTotals(quantiles, total_freq, n_paths).fit(None if reuse else others, dims)
+        if reuse and dependence is not None:
+            totals.dependence_ = dependence
         table = totals.predict(window, history[history["ds"] <= cutoff]).table
         table = table[(table["missing_steps"] == 0) & (table["forecast_steps"] > 0)]
         naive = _summed_bands(window, dims, total_freq, cols[0], cols[-1])
@@ -163,14 +177,16 @@ def run_totals(
     quantiles = forecaster.quantiles_
     backtest = chosen_backtest(forecaster)
     dims = forecaster.dims_
-    result = (
-        BillTotals(quantiles, total_freq, n_paths).fit(backtest, dims).predict(forecasts, forecaster.history_)
-    )
+    model = BillTotals(quantiles, total_freq, n_paths).fit(backtest, dims)
+    result = model.predict(forecasts, forecaster.history_)
     calibration: dict[str, Any] = {"rows": 0, "note": "no backtest (n_windows = 0)"}
     if backtest is not None and len(backtest):
         # Half the paths: enough to tell whether an actual falls inside P10-P90, at half the time.
+        # One window: its dependence is the one just fitted, when every series was backtested.
+        same = backtest["cutoff"].nunique() == 1 and backtest["unique_id"].nunique() == len(dims)
         scored = backtest_totals(backtest, forecaster.history_, dims, quantiles, total_freq=total_freq,
-                                 n_paths=max(n_paths // 2, 100))  # fmt: skip
+                                 n_paths=max(n_paths // 2, 100),
+                                 dependence=model.dependence_ if same else None)  # fmt: skip
         calibration = calibration_summary(scored, quantiles)
     return RunTotals(result, calibration, time.perf_counter() - start, total_freq)
 
