@@ -252,3 +252,18 @@ def test_weekly_totals_count_observed_forecast_and_missing_days():
     assert table["forecast_steps"].tolist() == [5, 5]
     assert table["missing_steps"].tolist() == [0, 2]
     assert table["actual_to_date"].tolist() == [4.0, 0.0]
+
+
+def test_one_window_scored_with_its_fitted_dependence_gives_the_same_table():
+    """Passing the dependence already fitted on the only window changes nothing but the time."""
+    rng = np.random.default_rng(9)
+    ids = ["a", "b", "c"]
+    ds = pd.date_range("2025-03-01", "2025-03-31")
+    backtest = pd.DataFrame([{"unique_id": u, "cutoff": pd.Timestamp("2025-02-28"), "ds": d,
+                              "y": 10 + rng.normal(), **BAND} for u in ids for d in ds])  # fmt: skip
+    history = pd.concat([_history(ids, "2025-01-01", "2025-02-28"), backtest[["unique_id", "ds", "y"]]])
+    fitted = BillTotals(QS, n_paths=200).fit(backtest, _dims(ids)).dependence_
+    again = backtest_totals(backtest, history, _dims(ids), QS, n_paths=200)
+    reused = backtest_totals(backtest, history, _dims(ids), QS, n_paths=200, dependence=fitted)
+    assert len(again) == 1
+    pd.testing.assert_frame_equal(again, reused)
