@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from forecasting.copula import Dependence
 from forecasting.quantiles import quantile_columns
-from forecasting.totals import TOTAL_FREQS, BillTotals, Dependence, TotalsResult, period_starts
+from forecasting.totals import TOTAL_FREQS, BillTotals, TotalsResult, period_starts
 
 if TYPE_CHECKING:
     from forecasting.forecaster import Forecaster

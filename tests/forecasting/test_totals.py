@@ -8,15 +8,9 @@ import pandas as pd
 import pytest
 from scipy.special import ndtri
 
+from forecasting.copula import Dependence, estimate_dependence, normal_scores, quantile_function
 from forecasting.errors import DataError
-from forecasting.totals import (
-    BillTotals,
-    Dependence,
-    estimate_dependence,
-    normal_scores,
-    period_starts,
-    quantile_function,
-)
+from forecasting.totals import BillTotals, period_starts
 from forecasting.totals_backtest import backtest_totals, calibration_summary
 
 QS = (0.1, 0.5, 0.9)
