@@ -10,7 +10,7 @@ from costrec.cli import CommandLine
 __all__ = ["COMMANDS", "WORKSPACE_PATHS", "build_parser", "main"]
 
 # Each sub-command lives in forecasting/commands/<name>.py (see costrec.cli for the protocol).
-COMMANDS: tuple[str, ...] = ("prepare", "run", "lookup", "anomalies", "drivers")
+COMMANDS: tuple[str, ...] = ("prepare", "run", "lookup", "anomalies", "budget", "drivers")
 
 # Where a bare file name goes under --workspace/--tenant, per sub-command and argument.
 WORKSPACE_PATHS: dict[str, dict[str, str]] = {
@@ -18,6 +18,7 @@ WORKSPACE_PATHS: dict[str, dict[str, str]] = {
     "run": {"input": "series", "output": "forecasts"},
     "lookup": {"run_folder": "forecasts", "plot": "forecasts"},
     "anomalies": {"input": "series", "output": "forecasts"},
+    "budget": {"run_folder": "forecasts", "budgets": "raw"},
     "drivers": {"input": "series", "forecast": "forecasts", "output": "forecasts"},
 }
 

@@ -6,7 +6,11 @@ Layout of ``OUT/`` (Parquet always, the same tables as CSV next to them with ``c
     history.parquet                the series the run was fitted on (for lookups and charts)
     forecasted-values/<model>.parquet        backtest forecasts: unique_id, model, cutoff, ds, y, p.., mean
     accuracy-metric-values/<model>.parquet   per series and window, plus one dataset row per model
-    summary.json                   settings, leaderboard, choices, ended and short series, timings, versions
+    totals.parquet                 bill totals per level, key and period: actual to date, quantiles, mean
+    totals-daily.parquet           running total of each level, key and period per day (quantiles, mean)
+    totals-samples.parquet         the sampled period totals (``forecast budget`` reads them)
+    summary.json                   settings, leaderboard, choices, ended and short series, totals
+                                   calibration, timings, versions
     plots/NN-<series>.png          fan charts of the most expensive series
     manifest.json                  SHA-256 and size of every other file, checked by ``forecast lookup``
 
@@ -48,10 +52,14 @@ from forecasting.plots import save_top_fan_charts
 if TYPE_CHECKING:
     # Only for annotations: lookups read run folders without loading the models.
     from forecasting.forecaster import Forecaster
+    from forecasting.totals_backtest import RunTotals
 
 __all__ = [
     "SUMMARY",
     "MANIFEST",
+    "TOTALS",
+    "TOTALS_DAILY",
+    "TOTALS_SAMPLES",
     "write_run",
     "file_manifest",
     "check_manifest",
@@ -62,6 +70,9 @@ __all__ = [
 ]
 
 SUMMARY = "summary.json"
+TOTALS = "totals.parquet"
+TOTALS_DAILY = "totals-daily.parquet"
+TOTALS_SAMPLES = "totals-samples.parquet"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "costrec.forecast.run"
 _LIBRARIES = (
@@ -268,6 +279,21 @@ def _summary(forecaster: Forecaster, forecasts: pd.DataFrame, extra: Mapping[str
     }
 
 
+def _totals_summary(totals: RunTotals) -> dict[str, Any]:
+    from forecasting.totals import METHOD
+
+    table = totals.result.table
+    return {
+        "method": METHOD,
+        "total_freq": totals.total_freq,
+        "n_paths": int(totals.result.samples["sample"].max() + 1),
+        "levels": list(dict.fromkeys(table["level"])),
+        "periods": sorted({f"{p:%Y-%m-%d}" for p in table["period"]}),
+        "calibration": totals.calibration,
+        "seconds": round(totals.seconds, 3),
+    }
+
+
 def _ended(forecaster: Forecaster, history: pd.DataFrame) -> dict[str, Any]:
     ended = forecaster.ended_
     return {
@@ -307,6 +333,7 @@ def write_run(
     n_plots: int = 10,
     currency: str = "USD",
     extra: Mapping[str, Any] | None = None,
+    totals: RunTotals | None = None,
 ) -> Path:
     """Write every output of a fitted run into ``out``, atomically (all of it or none of it).
 
@@ -318,13 +345,15 @@ def write_run(
         n_plots: Fan charts of this many most expensive series (0 for none).
         currency: Unit shown on the charts.
         extra: More top-level entries for ``summary.json`` (input file, prepare report, total time).
+        totals: The bill totals (:func:`forecasting.totals_backtest.run_totals`): written to
+            ``totals*.parquet``, their settings and calibration to ``summary.json`` under ``totals``.
 
     Returns:
         The output folder.
     """
     out = check_output_folder(out)
     try:
-        _write_folder(out, forecaster, forecasts, csv, n_plots, currency, extra)
+        _write_folder(out, forecaster, forecasts, csv, n_plots, currency, extra, totals)
     except OSError as exc:  # OutputError from costrec.atomic names the cause and the fix already
         detail = str(exc) if isinstance(exc, OutputError) else f"cannot write {str(out)!r}: {exc}"
         raise DataError(f"{detail} (the run itself finished; nothing was written)") from exc
@@ -339,6 +368,7 @@ def _write_folder(
     n_plots: int,
     currency: str,
     extra: Mapping[str, Any] | None,
+    totals: RunTotals | None = None,
 ) -> None:
     dims = forecaster.dims_
     with atomic_dir(out) as tmp:
@@ -356,8 +386,15 @@ def _write_folder(
                 tmp / "plots", forecaster.history_, forecasts, forecaster.quantiles_, n=n_plots,
                 currency=currency, freq=forecaster.freq_,
             )  # fmt: skip
+        if totals is not None:
+            written += _write(totals.result.table, tmp / TOTALS, csv)
+            written += _write(totals.result.daily, tmp / TOTALS_DAILY, csv)
+            # Thousands of draws per total: Parquet only.
+            written += _write(totals.result.samples, tmp / TOTALS_SAMPLES, False)
         # The currency is recorded so that lookups label their tables and charts with it.
         summary = _summary(forecaster, forecasts, {"currency": currency, **(extra or {})})
+        if totals is not None:
+            summary["totals"] = _totals_summary(totals)
         summary["outputs"] = sorted(p.relative_to(tmp).as_posix() for p in written) + [SUMMARY]
         summary["outputs"].append(MANIFEST)
         (tmp / SUMMARY).write_text(json.dumps(to_json(summary), indent=2) + "\n", encoding="utf-8")

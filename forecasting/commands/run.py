@@ -174,6 +174,12 @@ def add_parser(subparsers: Any) -> None:
         help="comma list of the models AutoML may choose (default: every model of --models but the "
         "baselines naive and seasonal_naive, which stay in the leaderboard as references)",
     )
+    p.add_argument(
+        "--total-freq",
+        choices=("M", "W", "Q"),
+        default="M",
+        help="periods of the bill totals in totals.parquet: M calendar months (default), W weeks, Q quarters",
+    )
     p.add_argument("--csv", action="store_true", help="also write every table as CSV")
     p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")
     p.add_argument(
@@ -258,6 +264,9 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
         fc.fit(series, h=args.horizon)
         forecasts = fc.predict(args.horizon)
     info["currency"] = currency = args.currency or series.currency
+    from forecasting.totals_backtest import run_totals  # numpy/scipy/sklearn work, only when run
+
+    totals = run_totals(fc, forecasts, total_freq=args.total_freq)
     # Everything but writing the outputs; the report printed below includes that too.
     info["timings"] = {**info.get("timings", {}), "total_seconds": round(time.perf_counter() - start, 3)}
     write_run(
@@ -268,7 +277,11 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
         n_plots=args.plots,
         currency=currency,
         extra=info,
+        totals=totals,
     )
     if not args.quiet:
-        print(_report(fc, forecasts, out, time.perf_counter() - start))
+        from forecasting.totals_backtest import totals_report
+
+        report = _report(fc, forecasts, out, time.perf_counter() - start).rsplit("\n", 1)
+        print("\n".join([report[0], totals_report(totals, currency), report[1]]))
     return 0

@@ -1,0 +1,225 @@
+"""Bill totals of a fitted run, and how well their bands held on the backtest windows (calibration)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecasting.copula import Dependence
+from forecasting.quantiles import quantile_columns
+from forecasting.totals import TOTAL_FREQS, BillTotals, TotalsResult, period_starts
+
+if TYPE_CHECKING:
+    from forecasting.forecaster import Forecaster
+
+__all__ = [
+    "RunTotals",
+    "chosen_backtest",
+    "backtest_totals",
+    "calibration_summary",
+    "run_totals",
+    "totals_report",
+]
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """The totals of a run, their calibration (for ``summary.json``) and the seconds they took."""
+
+    result: TotalsResult
+    calibration: dict[str, Any]
+    seconds: float
+    total_freq: str = "M"
+
+
+def chosen_backtest(forecaster: Forecaster) -> pd.DataFrame | None:
+    """The backtest rows of the model chosen for each series (``None`` without a backtest)."""
+    cv, choices = forecaster.cv_, forecaster.choices_
+    if cv is None or choices is None:
+        return None
+    chosen = cv.merge(choices[["unique_id", "model"]], on=["unique_id", "model"], how="inner")
+    return chosen.sort_values(["cutoff", "unique_id", "ds"], ignore_index=True)
+
+
+def _actual_totals(history: pd.DataFrame, dims: pd.DataFrame, total_freq: str) -> pd.DataFrame:
+    """``level, key, period, actual``: observed totals of every level, key and period."""
+    hist = history.merge(dims, on="unique_id", how="inner")
+    hist = hist.assign(period=period_starts(hist["ds"], total_freq))
+    frames = [hist.groupby("period", as_index=False)["y"].sum().assign(level="total", key="total")]
+    for level in (c for c in dims.columns if c != "unique_id"):
+        part = hist.groupby([hist[level].astype("str").rename("key"), "period"], as_index=False)["y"].sum()
+        frames.append(part.assign(level=level))
+    return pd.concat(frames, ignore_index=True).rename(columns={"y": "actual"})
+
+
+def backtest_totals(
+    backtest: pd.DataFrame,
+    history: pd.DataFrame,
+    dims: pd.DataFrame,
+    quantiles: Sequence[float],
+    *,
+    total_freq: str = "M",
+    n_paths: int = 1000,
+    dependence: Dependence | None = None,
+) -> pd.DataFrame:
+    """Forecast the period totals from each backtest window and set them against the actual totals.
+
+    Only periods the window covers to their end are scored (their total is then fully forecast or
+    observed). With two or more windows the dependence used for a window is fitted on the others, so
+    the bands are judged out of sample; with one window it is fitted on that window itself.
+
+    Args:
+        backtest: The chosen models' backtest rows (:func:`chosen_backtest`).
+        history: ``unique_id, ds, y``.
+        dims: ``unique_id`` and the dimension columns.
+        quantiles: The levels of the quantile columns.
+        total_freq: ``M``, ``W`` or ``Q``.
+        n_paths: Sample paths per window.
+        dependence: With a single window, its already fitted :class:`Dependence` (series in the order of
+            ``dims``), to skip fitting it again.
+
+    Returns:
+        ``cutoff, level, key, period, actual``, the quantiles and ``mean`` of the forecast total, and
+        ``sum_lower, sum_upper``: the outer quantiles of the series added up (the naive band).
+    """
+    cols = quantile_columns(quantiles)
+    ids = backtest["unique_id"].unique()
+    dims = dims[dims["unique_id"].isin(ids)].reset_index(drop=True)
+    history = history[history["unique_id"].isin(ids)]
+    actual = _actual_totals(history, dims, total_freq)
+    cutoffs = sorted(backtest["cutoff"].unique())
+    rows = []
+    for cutoff in cutoffs:
+        window = backtest[backtest["cutoff"] == cutoff]
+        if not _covers_a_period(pd.DatetimeIndex(window["ds"].unique()), total_freq):
+            continue  # nothing to score: skip the sampling
+        others = backtest[backtest["cutoff"] != cutoff] if len(cutoffs) > 1 else window
+        reuse = dependence is not None and len(cutoffs) == 1  # the same window's fit, already at hand
+        totals = BillTotals(quantiles, total_freq, n_paths).fit(None if reuse else others, dims)
+        if reuse and dependence is not None:
+            totals.dependence_ = dependence
+        table = totals.predict(window, history[history["ds"] <= cutoff]).table
+        table = table[(table["missing_steps"] == 0) & (table["forecast_steps"] > 0)]
+        naive = _summed_bands(window, dims, total_freq, cols[0], cols[-1])
+        table = table.merge(naive, on=["level", "key", "period"], how="left")
+        table["sum_lower"] += table["actual_to_date"]
+        table["sum_upper"] += table["actual_to_date"]
+        rows.append(table.merge(actual, on=["level", "key", "period"], how="inner").assign(cutoff=cutoff))
+    if not rows:
+        return pd.DataFrame()
+    out = pd.concat(rows, ignore_index=True)
+    return out[["cutoff", "level", "key", "period", "actual", *cols, "mean", "sum_lower", "sum_upper"]]
+
+
+def _covers_a_period(days: pd.DatetimeIndex, total_freq: str) -> bool:
+    """Whether the window's days reach the end of one of the periods they touch."""
+    if len(days) < 2:
+        return False
+    days = days.sort_values()
+    last = days[-1] + (days[1] - days[0])
+    starts = period_starts(days, total_freq).unique()
+    return any((pd.Period(p, freq=TOTAL_FREQS[total_freq]) + 1).start_time <= last for p in starts)
+
+
+def _summed_bands(
+    window: pd.DataFrame, dims: pd.DataFrame, total_freq: str, lo: str, hi: str
+) -> pd.DataFrame:
+    part = window.merge(dims, on="unique_id", how="inner")
+    part = part.assign(period=period_starts(part["ds"], total_freq))
+    frames = [part.groupby("period", as_index=False)[[lo, hi]].sum().assign(level="total", key="total")]
+    for level in (c for c in dims.columns if c != "unique_id"):
+        by = part.groupby([part[level].astype("str").rename("key"), "period"], as_index=False)[[lo, hi]].sum()
+        frames.append(by.assign(level=level))
+    return pd.concat(frames, ignore_index=True).rename(columns={lo: "sum_lower", hi: "sum_upper"})
+
+
+def calibration_summary(scored: pd.DataFrame, quantiles: Sequence[float]) -> dict[str, Any]:
+    """Coverage of the outer band and WQL of the totals, overall and per level.
+
+    ``coverage``: share of backtest totals inside the outer band (P10-P90: goal 0.7-0.9);
+    ``wql``: mean weighted quantile loss of the totals; ``sum_of_quantiles_coverage``: the same share for
+    the band obtained by adding up the series' quantiles, for contrast.
+    """
+    from metrics.forecast import wql_loss
+
+    cols = quantile_columns(quantiles)
+    if scored.empty:
+        return {"rows": 0, "note": "no backtest window covers a whole period; use more --backtest-windows"}
+
+    def measure(part: pd.DataFrame) -> dict[str, Any]:
+        y = part["actual"].to_numpy(float)
+        inside = (y >= part[cols[0]].to_numpy(float)) & (y <= part[cols[-1]].to_numpy(float))
+        naive = (y >= part["sum_lower"].to_numpy(float)) & (y <= part["sum_upper"].to_numpy(float))
+        wql = wql_loss(y, part[cols].to_numpy(float), quantiles=quantiles) if np.abs(y).sum() > 0 else None
+        return {"rows": len(part), "coverage": float(inside.mean()), "wql": wql,
+                "sum_of_quantiles_coverage": float(naive.mean())}  # fmt: skip
+
+    out = measure(scored)
+    out["band"] = f"{cols[0]}-{cols[-1]}"
+    out["windows"] = int(scored["cutoff"].nunique())
+    out["periods"] = sorted({f"{p:%Y-%m-%d}" for p in scored["period"]})
+    out["dependence"] = (
+        "fitted on the other windows" if out["windows"] > 1 else "fitted on the same window (one window)"
+    )
+    out["by_level"] = {str(level): measure(part) for level, part in scored.groupby("level", sort=False)}
+    return out
+
+
+def run_totals(
+    forecaster: Forecaster, forecasts: pd.DataFrame, *, total_freq: str = "M", n_paths: int = 1000
+) -> RunTotals:
+    """The totals of a fitted run's forecasts and their calibration on its backtest windows."""
+    start = time.perf_counter()
+    quantiles = forecaster.quantiles_
+    backtest = chosen_backtest(forecaster)
+    dims = forecaster.dims_
+    model = BillTotals(quantiles, total_freq, n_paths).fit(backtest, dims)
+    result = model.predict(forecasts, forecaster.history_)
+    calibration: dict[str, Any] = {"rows": 0, "note": "no backtest (n_windows = 0)"}
+    if backtest is not None and len(backtest):
+        # Half the paths: enough to tell whether an actual falls inside P10-P90, at half the time.
+        # One window: its dependence is the one just fitted, when every series was backtested.
+        same = backtest["cutoff"].nunique() == 1 and backtest["unique_id"].nunique() == len(dims)
+        scored = backtest_totals(backtest, forecaster.history_, dims, quantiles, total_freq=total_freq,
+                                 n_paths=max(n_paths // 2, 100),
+                                 dependence=model.dependence_ if same else None)  # fmt: skip
+        calibration = calibration_summary(scored, quantiles)
+    return RunTotals(result, calibration, time.perf_counter() - start, total_freq)
+
+
+def totals_report(totals: RunTotals, currency: str = "USD") -> str:
+    """Printout lines: the whole bill per period with its band, and the calibration of the totals."""
+    from forecasting.money import format_money
+
+    table = totals.result.table
+    cols = [c for c in table.columns if c.startswith("p") and c[1:].replace(".", "").isdigit()]
+    lo, hi = cols[0], cols[-1]
+    label = {"M": "%Y-%m", "W": "week of %Y-%m-%d", "Q": "quarter from %Y-%m"}[totals.total_freq]
+    lines = []
+    for _, row in table[table["level"] == "total"].iterrows():
+        steps = int(row["observed_steps"] + row["forecast_steps"] + row["missing_steps"])
+        gap = f"; {int(row['missing_steps'])} of its {steps} steps lie beyond the horizon, not included"
+        gap = gap if row["missing_steps"] else ""
+        middle = row["p50"] if "p50" in row else row["mean"]
+        lines.append(
+            f"bill total {row['period']:{label}}: P50 {format_money(middle)} "
+            f"{currency} ({lo.upper()} {format_money(row[lo])} - {hi.upper()} {format_money(row[hi])}; "
+            f"{format_money(row['actual_to_date'])} already observed{gap})"
+        )
+    cal = totals.calibration
+    if cal.get("rows"):
+        inside = round(cal["coverage"] * cal["rows"])
+        wql = "n/a" if cal["wql"] is None else f"{cal['wql']:.4f}"
+        lines.append(
+            f"totals backtest ({cal['windows']} window(s), periods {', '.join(cal['periods'])}): {inside} of "
+            f"{cal['rows']} totals inside {cal['band'].upper()} ({cal['coverage']:.0%}, goal 70-90%; adding "
+            f"the series' bands: {cal['sum_of_quantiles_coverage']:.0%}), WQL {wql} (summary.json: totals)"
+        )
+    else:
+        lines.append(f"totals backtest: {cal.get('note', 'no whole period in the backtest windows')}")
+    return "\n".join(lines)

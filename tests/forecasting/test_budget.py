@@ -1,0 +1,166 @@
+"""`forecast run` writes the bill totals; `forecast budget` reads them: odds, overrun, crossing dates,
+budget files, and one-line errors with exit status 2 for bad requests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecasting.budget import budget_risk, load_totals
+from forecasting.cli import main
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory: pytest.TempPathFactory, bill_series: pd.DataFrame) -> tuple[Path, str]:
+    """A `forecast run` folder of six service x account series, h=20 from 2025-07-01, two windows."""
+    folder = tmp_path_factory.mktemp("budget")
+    series = folder / "series.parquet"
+    bill_series.to_parquet(series)
+    out = folder / "out"
+    args = ["run", str(series), "-o", str(out), "--horizon", "20", "--backtest-windows", "2",
+            "--models", "naive,seasonal_naive", "--plots", "0"]  # fmt: skip
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(args) == 0
+    return out, printed.getvalue()
+
+
+def _total(out: Path) -> pd.Series:
+    table = pd.read_parquet(out / "totals.parquet")
+    return table[(table["level"] == "total") & (table["period"] == pd.Timestamp("2025-07-01"))].iloc[0]
+
+
+def _budget(out: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["budget", str(out), *args])
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
+def test_run_writes_totals_with_calibration_and_hashes(run_out):
+    out, printed = run_out
+    table = pd.read_parquet(out / "totals.parquet")
+    assert set(table["level"]) == {"total", "service", "account"}
+    assert {"level", "key", "period", "actual_to_date", "p10", "p50", "p90", "mean"} <= set(table.columns)
+    assert list(table["period"].unique()) == [pd.Timestamp("2025-07-01")]
+    july = _total(out)
+    assert (july["forecast_steps"], july["missing_steps"], july["actual_to_date"]) == (20, 11, 0.0)
+    summary = json.loads((out / "summary.json").read_text())
+    calibration = summary["totals"]["calibration"]
+    # Two windows of 20 days end 2025-06-10 and 2025-06-30: May and June are each whole in one window.
+    assert calibration["periods"] == ["2025-05-01", "2025-06-01"]
+    assert calibration["rows"] == 2 * (1 + 2 + 3)
+    assert 0.0 <= calibration["coverage"] <= 1.0
+    assert calibration["wql"] > 0
+    manifest = json.loads((out / "manifest.json").read_text())["files"]
+    assert {"totals.parquet", "totals-daily.parquet", "totals-samples.parquet"} <= set(manifest)
+    assert "bill total 2025-07: P50" in printed
+    assert "totals backtest (2 window(s)" in printed
+
+
+def test_total_band_is_narrower_than_the_series_bands_added_up(run_out):
+    out, _ = run_out
+    forecasts = pd.read_parquet(out / "forecasts.parquet")
+    july = _total(out)
+    summed = (forecasts["p90"] - forecasts["p10"]).sum()
+    assert 0 < july["p90"] - july["p10"] < summed
+    assert july["p10"] <= forecasts["p50"].sum() <= july["p90"]
+
+
+def test_budget_at_the_quantiles_of_the_total_gives_their_odds(run_out, capsys):
+    out, _ = run_out
+    july = _total(out)
+    code, text, _ = _budget(out, capsys, "--amount", str(july["p50"]), "--json")
+    at_p50 = json.loads(text)
+    assert code == 0
+    assert 0.35 <= at_p50["probability_over"] <= 0.65
+    assert at_p50["expected_overrun"] > 0
+    at_p90 = budget_risk(load_totals(out), july["p90"], period="2025-07")
+    assert 0.04 <= at_p90["probability_over"] <= 0.18
+    assert at_p90["expected_overrun"] < at_p50["expected_overrun"]
+    # The running total's P90 reaches an amount no later than its P50 does.
+    assert at_p50["cross_date_p90"] <= at_p50["cross_date_p50"]
+    daily = pd.read_parquet(out / "totals-daily.parquet").query("level == 'total'")
+    first = daily.loc[daily["p50"] >= july["p50"], "ds"].min()
+    assert at_p50["cross_date_p50"] == f"{first:%Y-%m-%d}"
+
+
+def test_budget_extremes_and_a_service(run_out, capsys):
+    out, _ = run_out
+    totals = load_totals(out)
+    zero = budget_risk(totals, 0)
+    assert zero["probability_over"] == 1.0
+    assert zero["expected_overrun"] == pytest.approx(zero["mean"])
+    assert zero["cross_date_p50"] == "2025-07-01"
+    huge = budget_risk(totals, 1e12)
+    assert (huge["probability_over"], huge["expected_overrun"], huge["cross_date_p50"]) == (0.0, 0.0, None)
+    code, text, _ = _budget(out, capsys, "--amount", "100", "--level", "service", "--key", "AWS Lambda")
+    assert code == 0
+    assert "for service 'AWS Lambda', 2025-07" in text
+    assert "probability over budget" in text
+
+
+def test_budgets_file_gives_one_row_each_riskiest_first(run_out, capsys, tmp_path):
+    out, _ = run_out
+    july = _total(out)
+    path = tmp_path / "budgets.csv"
+    path.write_text(
+        "level,key,period,amount\n"
+        f"total,total,2025-07,{july['p90'] * 2}\n"
+        f"total,total,2025-07,{july['p10'] / 2}\n"
+        f"total,total,2025-07,{july['p50']}\n"
+        "service,AWS Lambda,2025-07,1\n"
+    )
+    code, text, _ = _budget(out, capsys, "--budgets", str(path), "--json")
+    rows = json.loads(text)
+    assert code == 0
+    assert len(rows) == 4
+    odds = [r["probability_over"] for r in rows]
+    assert odds == sorted(odds, reverse=True)
+    assert rows[-1]["amount"] == pytest.approx(july["p90"] * 2)
+    code, text, _ = _budget(out, capsys, "--budgets", str(path))
+    assert "4 budget(s), riskiest first" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--amount", "1000", "--period", "2025-09"], "'2025-09' is outside the forecast horizon"),
+        (["--amount", "1000", "--period", "July"], "cannot read 'July' as a period"),
+        (["--amount", "1000", "--level", "servic"], "did you mean 'service'"),
+        (["--amount", "1000", "--level", "service", "--key", "AWS Lamda"], "did you mean 'AWS Lambda'"),
+        (["--amount", "-5"], "--amount: got '-5'; pass the budget as a non-negative number"),
+        (["--amount", "lots"], "--amount: got 'lots'"),
+    ],
+)
+def test_bad_requests_exit_2_with_one_line(run_out, capsys, args, message):
+    out, _ = run_out
+    before = sorted(p.name for p in out.rglob("*"))
+    code, text, err = _budget(out, capsys, *args)
+    assert code == 2
+    assert text == ""
+    assert message in err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_bad_budget_files_and_folders(run_out, capsys, tmp_path):
+    out, _ = run_out
+    missing = tmp_path / "b.csv"
+    missing.write_text("level,key,amount\ntotal,total,5\n")
+    code, _, err = _budget(out, capsys, "--budgets", str(missing))
+    assert code == 2
+    assert "lacks column(s) ['period']" in err
+    bad = tmp_path / "c.csv"
+    bad.write_text("level,key,period,amount\ntotal,total,2025-07,5\naccount,nope,2025-07,5\n")
+    code, _, err = _budget(out, capsys, "--budgets", str(bad))
+    assert code == 2
+    assert err.startswith("forecast budget: error: --budgets line 3: key 'nope' is not a account")
+    code, _, err = _budget(tmp_path, capsys, "--amount", "5")
+    assert code == 2
+    assert "holds no bill totals" in err
