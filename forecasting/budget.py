@@ -24,8 +24,8 @@ from forecasting.errors import DataError
 from forecasting.export import SUMMARY, TOTALS, TOTALS_DAILY, TOTALS_SAMPLES, check_manifest
 from forecasting.totals import period_starts
 
-__all__ = ["BUDGET_COLUMNS", "RunTotals", "load_totals", "parse_amount", "budget_risk", "budget_table",
-           "read_budgets"]  # fmt: skip
+__all__ = ["BUDGET_COLUMNS", "RunTotals", "load_totals", "parse_amount", "budget_frame", "budget_risk",
+           "budget_slider", "budget_table", "read_budgets"]  # fmt: skip
 
 BUDGET_COLUMNS = ("level", "key", "period", "amount")
 _FILES = (TOTALS, TOTALS_DAILY, TOTALS_SAMPLES, SUMMARY)
@@ -173,6 +173,32 @@ def budget_risk(
         "missing_steps": int(row["missing_steps"]),
         "currency": totals.currency,
     }
+
+
+def budget_frame(totals: RunTotals, amount: object, **where: Any) -> pd.DataFrame:
+    """:func:`budget_risk` as a one-row frame (the table half of the notebook's budget slider)."""
+    return pd.DataFrame([budget_risk(totals, amount, **where)])
+
+
+def budget_slider(totals: RunTotals, *, level: str = "total", key: str = "total") -> Any:
+    """An ipywidgets slider over the first period's total, from below its P10 to above its P90."""
+    import ipywidgets as widgets  # the notebook's control; the command line never needs it
+
+    rows = totals.table[(totals.table["level"] == level) & (totals.table["key"] == key)]
+    if rows.empty:
+        raise DataError(f"no bill totals for level {level!r}, key {key!r}")
+    row = rows.sort_values("period").iloc[0]
+    low, mid, high = (float(row[c]) for c in ("p10", "p50", "p90"))
+    step = float(10 ** np.floor(np.log10(max(high - low, 1e-9) / 50)))
+    return widgets.FloatSlider(
+        value=round(mid / step) * step,
+        min=round(0.9 * low / step) * step,
+        max=round(1.1 * high / step) * step,
+        step=step,
+        description=f"Budget ({totals.currency})",
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
 
 
 def read_budgets(path: str | os.PathLike[str]) -> pd.DataFrame:

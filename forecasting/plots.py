@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -17,9 +16,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
 from forecasting.errors import DataError
-
-if TYPE_CHECKING:
-    from forecasting.drivers import Drivers
 from forecasting.money import format_money, tick_decimals
 from forecasting.quantiles import quantile_column
 
@@ -34,7 +30,6 @@ __all__ = [
     "period_name",
     "save_top_fan_charts",
     "slug",
-    "waterfall_chart",
 ]
 
 # The history shown before the forecast: enough to see the weekly cycle and the trend, not the whole
@@ -371,37 +366,3 @@ def _band_columns(anomalies: pd.DataFrame) -> tuple[str | None, str | None]:
     if len(columns) < 2:
         return None, None
     return columns[0], columns[-1]
-
-
-def waterfall_chart(drivers: Drivers, dimension: str, *, top: int = 8, currency: str = "USD") -> Figure:
-    """A waterfall from the earlier period's total to the later one, one bar per contribution.
-
-    The ``top`` largest changes of ``dimension`` get their own bar (rises red, falls green, as costs),
-    the rest one ``other`` bar; the bars sum exactly to the change between the two totals.
-    """
-    rows = drivers.top(dimension, top)
-    labels = [drivers.labels[0], *rows["value"].astype(str), drivers.labels[1]]
-    steps = rows["change"].to_numpy(dtype=float)
-    bottoms = drivers.before + np.concatenate([[0.0], np.cumsum(steps)[:-1]])
-    fig, ax = new_axes(None, (max(6.0, 0.9 * len(labels)), 4.0))
-    ax.bar(0, drivers.before, color="#4c72b0")
-    ax.bar(
-        np.arange(1, len(steps) + 1),
-        steps,
-        bottom=bottoms,
-        color=["#c44e52" if s > 0 else "#55a868" for s in steps],
-    )
-    ax.bar(len(labels) - 1, drivers.after, color="#4c72b0")
-    for x, (base, step) in enumerate(zip(bottoms, steps, strict=True), start=1):
-        ax.annotate(
-            format_money(step, sign=True), (x, base + max(step, 0.0)), ha="center", va="bottom", fontsize=8
-        )
-    short = [label if len(label) <= 24 else label[:23] + "…" for label in labels]
-    ax.set_xticks(range(len(labels)), short, rotation=30, ha="right")
-    low = min(drivers.before, drivers.after, float(bottoms.min()), float((bottoms + steps).min()))
-    high = max(drivers.before, drivers.after, float((bottoms + np.maximum(steps, 0)).max()))
-    ax.set_ylim(max(0.0, low - 0.15 * (high - low)) if low >= 0 else low * 1.1, high + 0.1 * (high - low))
-    money_axis(ax.yaxis)
-    ax.set_ylabel(currency)
-    ax.set_title(f"What changed from {drivers.labels[0]} to {drivers.labels[1]}, by {dimension}")
-    return fig

@@ -11,6 +11,7 @@ import pytest
 
 from forecasting.budget import budget_risk, load_totals
 from forecasting.cli import main
+from forecasting.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +165,24 @@ def test_bad_budget_files_and_folders(run_out, capsys, tmp_path):
     code, _, err = _budget(tmp_path, capsys, "--amount", "5")
     assert code == 2
     assert "holds no bill totals" in err
+
+
+def test_notebook_budget_slider_table_and_chart_agree_with_the_totals(run_out):
+    from forecasting.bill_charts import budget_chart, month_end_chart
+    from forecasting.budget import budget_frame, budget_slider, load_totals
+
+    out, _ = run_out
+    bill = load_totals(out)
+    slider = budget_slider(bill)
+    total = bill.table[bill.table["level"] == "total"].sort_values("period").iloc[0]
+    # The slider spans the band of the first period's total and starts at its median.
+    assert slider.min < total["p10"] < slider.value < total["p90"] < slider.max
+    assert abs(slider.value - total["p50"]) <= slider.step
+    frame = budget_frame(bill, slider.value)
+    assert 0.35 <= frame.loc[0, "probability_over"] <= 0.65
+    assert budget_frame(bill, slider.max).loc[0, "probability_over"] < 0.05
+    fig = budget_chart(bill, frame)
+    ax = fig.axes[0]
+    assert ax.lines[-1].get_ydata()[0] == pytest.approx(slider.value)  # the budget line
+    with pytest.raises(DataError, match="no running totals"):
+        month_end_chart(bill.daily, level="service", key="nope")
