@@ -39,10 +39,14 @@ ERROR_LINE = re.compile(r"Traceback|^\w*(Error|Exception)\b", re.MULTILINE)
 # Resolves once the lookup widget's table is non-empty and every row names the chosen service.
 LOOKUP_FOLLOWS_JS = """
 (service) => {
-  const rows = [...document.querySelectorAll('.widget-output table tbody tr')];
+  const cell = [...document.querySelectorAll('.jp-CodeCell')].find(
+    c => (c.querySelector('.jp-InputArea')?.textContent ?? '').includes('choice("Service"'));
+  const rows = cell ? [...cell.querySelectorAll('.widget-output table tbody tr')] : [];
   return rows.length > 0 && rows.every(r => r.textContent.includes(service));
 }
 """
+LOOKUP_CALL = 'choice("Service"'
+BUDGET_CALL = "budget_slider(bill)"
 
 
 def _wait_for_connected_kernel(url: str, timeout_s: float) -> None:
@@ -78,9 +82,13 @@ def _cell_with_source(page: Page, needle: str) -> Any:
 
 def _check_lookup_widget(page: Page) -> None:
     """The lookup widget shows a table and a chart, and its table follows a service picked in the page."""
-    assert page.locator(".widget-output table").count() == 1, "the lookup widget shows no table"
-    assert page.locator(".widget-output img").count() == 1, "the lookup widget shows no chart"
-    select = page.locator(".widget-dropdown", has_text="Service").locator("select")
+    cell = _cell_with_source(page, LOOKUP_CALL)
+    assert cell.locator(".widget-output table").count() == 1, "the lookup widget shows no table"
+    assert cell.locator(".widget-output img").count() == 1, "the lookup widget shows no chart"
+    budget = _cell_with_source(page, BUDGET_CALL)
+    assert budget.locator(".widget-output table").count() == 1, "the budget widget shows no odds table"
+    assert budget.locator(".widget-output img").count() == 1, "the budget widget shows no month-end chart"
+    select = cell.locator(".widget-dropdown", has_text="Service").locator("select")
     # ipywidgets shows spaces in option labels as no-break spaces; the table has plain ones.
     service = select.locator("option").nth(1).inner_text().replace("\xa0", " ")
     select.select_option(index=1)
