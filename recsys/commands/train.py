@@ -15,6 +15,9 @@ from recsys.errors import DataError
 __all__ = ["add_parser", "run"]
 
 # Manifest notes that must agree for an existing model to be "the same kind of data" as the new one.
+# At least this share of the new items must be known to the existing model for it to count as an earlier
+# version of the same model (a retrain), which the gate compares against.
+_SAME_ITEMS = 0.5
 _KIND = ("user_col", "item_col", "value_col", "min_value", "weights", "weight_col")
 
 
@@ -75,6 +78,20 @@ def _names(text: str) -> list[str] | None:
     return names
 
 
+def _known_share(model_dir: Path, items: Any) -> float:
+    """Share of the new data's distinct items that the existing model was trained with (0 if unreadable)."""
+    import pandas as pd
+
+    from recsys.index import IdIndex
+
+    try:
+        old = IdIndex.load(model_dir / "context" / "items.parquet")
+    except (OSError, ValueError):
+        return 0.0
+    ids = pd.unique(items.astype(str))
+    return float((old.rows(ids) >= 0).mean()) if len(ids) else 0.0
+
+
 def _kind(notes: dict[str, Any]) -> dict[str, Any]:
     return {key: notes.get(key) for key in _KIND}
 
@@ -122,10 +139,14 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if (target / "manifest.json").is_file():
         old_notes = read_manifest(target).get("data", {})
+        known = _known_share(target, dataset.interactions["item_id"])
         if _kind(old_notes) != _kind(notes):
             print(
                 f"{target} holds a model of other data ({_kind(old_notes)}); replacing it without comparison"
             )
+        elif known < _SAME_ITEMS:
+            # A retrain sees mostly the same catalog; a model of another catalog is not an earlier version.
+            print(f"{target} holds a model of other items ({known:.0%} of these known); replacing it")
         else:
             old = read_manifest(target)
             # The old configuration refit on the new split's training part: the same data for both, so the

@@ -122,3 +122,16 @@ def test_bad_flags_are_one_line_errors_and_write_nothing(ratings, tmp_path, caps
     assert message in err
     assert err.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_model_of_other_items_is_replaced_without_the_gate(ratings, tmp_path, capsys) -> None:
+    out = tmp_path / "model"
+    assert _train(ratings, out, "--model", "ease") == 0
+    other = tmp_path / "other.csv"
+    frame = pd.read_csv(ratings)
+    frame.assign(item_id="new-" + frame["item_id"]).to_csv(other, index=False)
+    capsys.readouterr()
+    # Popularity loses to EASE on these ratings, but the existing model knows none of the new items.
+    assert _train(other, out, "--model", "popularity") == 0
+    assert "holds a model of other items (0% of these known); replacing it" in capsys.readouterr().out
+    assert load_model(out).name == "popularity"
