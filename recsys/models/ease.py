@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import scipy.linalg as sl
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from recsys.context import Context
 from recsys.errors import DataError
@@ -88,9 +87,7 @@ class EASE(Recommender):
         self.items_ = np.sort(ranked[counts[ranked] > 0][: self.max_items]).astype(np.int64)
         matrix = self._inputs(ctx.user_items)
         gram = np.asarray((matrix.T @ matrix).toarray(), dtype=np.float32)
-        # LAPACK's own threads do the work; one BLAS pool sized by the machine, not oversubscribed.
-        with threadpool_limits(None, "blas"):
-            self.weights_ = ease_weights(gram, float(self.l2))
+        self.weights_ = ease_weights(gram, float(self.l2))
 
     def _inputs(self, user_items: sp.csr_matrix) -> sp.csr_matrix:
         """Weighted interactions restricted to the modelled items (columns in ``items_`` order)."""
@@ -110,16 +107,17 @@ class EASE(Recommender):
         pop = np.log1p(catalog.popularity)
         tie = (_TIE_BREAK * pop / max(float(pop.max()), 1.0)).astype(np.float32)
         names = (self.name,)
+        # Weighted once for every batch, as in fit: BM25 weights depend on the whole matrix, not a batch.
+        weighted = self._inputs(ctx.user_items)
 
         def rank(batch: UserBatch, k: int) -> TopK:
             top = empty_top_k(len(batch.ids), k, names)
             warm = np.flatnonzero(batch.warm)
             if not len(warm):
                 return top
-            history = self._inputs(ctx.user_items[batch.rows[warm]])
+            history = weighted[batch.rows[warm]]
             scores = np.full((len(warm), len(catalog.items)), -np.inf, dtype=np.float32)
-            with threadpool_limits(1, "blas"):
-                scores[:, self.items_] = np.asarray(history @ self.weights_) + tie[self.items_]
+            scores[:, self.items_] = np.asarray(history @ self.weights_) + tie[self.items_]
             ids, best = top_k_dense(scores, k, batch.exclude[warm], ineligible)
             top.ids[warm, : ids.shape[1]] = ids
             top.scores[warm, : ids.shape[1]] = best
