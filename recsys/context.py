@@ -137,7 +137,8 @@ class Context:
                 ),
                 shape=shape,
             )
-            seen = sp.csr_matrix(((pairs + converted + (user_items > 0)) > 0).astype(np.float32))
+            # Converted pairs are interactions too: the interactions' pattern covers them.
+            seen = sp.csr_matrix(((pairs + (user_items > 0)) > 0).astype(np.float32))
         user_meta = _aligned(dataset.users, users, "user_id")
         item_meta = _aligned(dataset.items, items, "item_id")
         last_time, times = None, None

@@ -28,7 +28,7 @@ from recsys.errors import DataError
 from recsys.filters import Filters
 from recsys.metadata import FeatureKinds, infer_kinds
 from recsys.models import MODELS, Recommender
-from recsys.validation import VALIDATIONS, Holdout, holdout
+from recsys.validation import Holdout, holdout
 
 __all__ = ["Candidate", "Metric", "Selection", "candidates", "score", "select"]
 
@@ -257,15 +257,12 @@ def select(
         The selection; refit ``selection.chosen.build()`` on all of ``dataset`` to use it.
     """
     parsed = metric if isinstance(metric, Metric) else Metric.parse(metric)
-    if validation not in VALIDATIONS:
-        holdout(dataset, validation)  # the one message for an unknown split
-    pool, skipped = candidates(dataset, names)
+    split = holdout(dataset, validation, seed=seed)
+    pool, skipped = candidates(dataset, names, split.mode)
     if names is not None and not any(c.model in names for c in pool):
         reasons = "; ".join(f"{n} {why}" for n, why in skipped.items())
         msg = f"--model {','.join(names)}: no named model can work with these inputs ({reasons})."
         raise DataError(msg)
-    split = holdout(dataset, validation, seed=seed)
-    pool, _ = candidates(dataset, names, split.mode)
     rows, per_user = [], []
     for cand in tqdm(pool, disable=not progress_enabled(show_progress), desc="candidates", unit="model"):
         if on_candidate is not None:

@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     gate: dict[str, Any] | None = None
     target = Path(args.output)
     if (target / "manifest.json").is_file():
-        old_notes = read_manifest(target).get("data", {})
+        old = read_manifest(target)
+        old_notes = old.get("data", {})
         known = _known_share(target, dataset.interactions["item_id"])
         if _kind(old_notes) != _kind(notes):
             print(
@@ -148,7 +149,6 @@ def run(args: argparse.Namespace) -> int:
             # A retrain sees mostly the same catalog; a model of another catalog is not an earlier version.
             print(f"{target} holds a model of other items ({known:.0%} of these known); replacing it")
         else:
-            old = read_manifest(target)
             # The old configuration refit on the new split's training part: the same data for both, so the
             # comparison measures the models, not what either had already seen.
             if old.get("model") not in MODELS:
