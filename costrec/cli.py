@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from costrec.errors import CostrecError
 from costrec.workspace import WorkspaceError, add_workspace_arguments, confine_paths
@@ -43,15 +44,16 @@ def add_progress_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class ExamplesFormatter(argparse.HelpFormatter):
-    """Wraps descriptions as usual but prints an ``examples:`` epilog line for line, as written."""
+    """Wraps one-line descriptions as usual; text written on several lines (paragraphs, the ``examples:``
+    epilog) prints line for line, as written."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if text.startswith("examples:"):
+        if "\n" in text:
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
 
 
-def examples(*lines: str) -> dict[str, object]:
+def examples(*lines: str) -> dict[str, Any]:
     """``add_parser`` keywords for a help that ends with example command lines (one per argument).
 
     Example:

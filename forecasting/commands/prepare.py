@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import write_frames
+from costrec.cli import examples
 from costrec.engine import add_engine_arguments, engine_client
 from costrec.progress import progress_enabled
 from forecasting.charges import DEFAULT_EXCLUDED
@@ -44,12 +45,12 @@ periods, usage-like charges (tax, credits, refunds and adjustments are excluded 
 that span several days (monthly fees, tax, purchases) spread evenly over their period, gaps filled with
 0, and a partial last day (an export taken mid-day) dropped with a warning."""
 
-EXAMPLES = """\
-examples:
-  forecast prepare data/bills/cur2 -o out/series.parquet
-  forecast prepare cur.csv.gz -o series.csv --dims service,region --measure amortized
-  forecast prepare focus/ -o weekly.parquet --freq W --charges all --tz Europe/Paris
-  forecast prepare cur2/ -o s.parquet --dims account,tag:team --exclude-charges 'SavingsPlan*,RIFee'"""
+EXAMPLES = (
+    "forecast prepare data/bills/cur2 -o out/series.parquet",
+    "forecast prepare cur.csv.gz -o series.csv --dims service,region --measure amortized",
+    "forecast prepare focus/ -o weekly.parquet --freq W --charges all --tz Europe/Paris",
+    "forecast prepare cur2/ -o s.parquet --dims account,tag:team --exclude-charges 'SavingsPlan*,RIFee'",
+)
 
 
 FREQ_HELP = "period: D daily (default), H hourly, W weekly (Monday), M monthly (labelled by the first day)"
@@ -157,8 +158,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "prepare",
         help="billing export -> daily cost series, reconciled to the cent",
         description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **examples(*EXAMPLES),
     )
     parser.add_argument("input", metavar="INPUT", help="export file or folder (read recursively)")
     parser.add_argument("-o", "--output", required=True, help="series file: .parquet, or .csv")
