@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recsys.dataset import Dataset
+from recsys.dataset import Dataset, exclude_for
 from recsys.errors import DataError
 from recsys.index import IdIndex
 from recsys.interactions import aggregate_events
@@ -65,7 +65,6 @@ class Context:
         times: ``(users, items)`` CSR of each pair's last interaction time in epoch seconds, if known.
         seen: ``(users, items)`` CSR of every pair the user touched in the input, including rows a value
             threshold or a zero weight dropped (``exclude="seen"``); ``None`` means ``user_items``.
-        default_exclude: The exclusion filter chosen from the data (``"seen"`` or ``"converted"``).
         revisit_share: How often users returned to an item they had left, if known.
     """
 
@@ -83,7 +82,6 @@ class Context:
     last_time: pd.Timestamp | None
     times: sp.csr_matrix | None = None
     seen: sp.csr_matrix | None = None
-    default_exclude: str = "converted"
     revisit_share: float | None = None
 
     @classmethod
@@ -161,9 +159,13 @@ class Context:
             last_time=last_time,
             times=times,
             seen=seen,
-            default_exclude=dataset.default_exclude,
             revisit_share=dataset.revisit_share,
         )
+
+    @property
+    def default_exclude(self) -> str:
+        """The exclusion filter chosen from the data's revisit share (``"seen"`` or ``"converted"``)."""
+        return exclude_for(self.revisit_share)
 
     @property
     def user_counts(self) -> np.ndarray:
@@ -197,7 +199,6 @@ class Context:
             "expires_col": self.expires_col,
             "event_weights": self.event_weights,
             "last_time": None if self.last_time is None else self.last_time.isoformat(),
-            "default_exclude": self.default_exclude,
             "revisit_share": self.revisit_share,
         }
         (folder / "context.json").write_text(json.dumps(info, indent=1, sort_keys=True), encoding="utf-8")
@@ -226,6 +227,5 @@ class Context:
             last_time=None if info["last_time"] is None else pd.Timestamp(info["last_time"]),
             times=load_csr(folder / "times.npz") if (folder / "times.npz").exists() else None,
             seen=load_csr(folder / "seen.npz") if (folder / "seen.npz").exists() else None,
-            default_exclude=info.get("default_exclude", "converted"),
             revisit_share=info.get("revisit_share"),
         )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from recsys.errors import DataError
 
-__all__ = ["Dataset", "RECOMMENDATION_COLUMNS", "INTERACTION_COLUMNS", "REVISIT_THRESHOLD"]
+__all__ = ["Dataset", "RECOMMENDATION_COLUMNS", "INTERACTION_COLUMNS", "REVISIT_THRESHOLD", "exclude_for"]
 
 # Users who return to an item they left in fewer than one event in ten (job boards: 4-7%, ratings: 0%)
 # are better served by lists without the items they saw; above it, only conversions are excluded.
@@ -73,9 +73,19 @@ class Dataset:
 
     @property
     def default_exclude(self) -> str:
-        """``"seen"`` when users rarely revisit items (or cannot, as with ratings), else ``"converted"``."""
-        if self.revisit_share is None:
-            # Without an event order nothing shows that users come back, and a list of what they already
-            # saw wastes its slots.
-            return "seen"
-        return "seen" if self.revisit_share < REVISIT_THRESHOLD else "converted"
+        """The exclusion filter its revisit share calls for (see :func:`exclude_for`)."""
+        return exclude_for(self.revisit_share)
+
+
+def exclude_for(revisit_share: float | None) -> str:
+    """``"seen"`` when users rarely revisit items (or cannot, as with ratings), else ``"converted"``.
+
+    Example:
+        >>> exclude_for(0.044), exclude_for(0.3), exclude_for(None)
+        ('seen', 'converted', 'seen')
+    """
+    if revisit_share is None:
+        # Without an event order nothing shows that users come back, and a list of what they already saw
+        # wastes its slots.
+        return "seen"
+    return "seen" if revisit_share < REVISIT_THRESHOLD else "converted"
