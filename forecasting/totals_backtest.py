@@ -48,8 +48,11 @@ def chosen_backtest(forecaster: Forecaster) -> pd.DataFrame | None:
 
 def _actual_totals(history: pd.DataFrame, dims: pd.DataFrame, total_freq: str) -> pd.DataFrame:
     """``level, key, period, actual``: observed totals of every level, key and period."""
-    hist = history.merge(dims, on="unique_id", how="inner")
-    hist = hist.assign(period=period_starts(hist["ds"], total_freq))
+    # Each series' period sums first: the dimensions are joined to those, not to every day.
+    days = history[history["unique_id"].isin(dims["unique_id"])]
+    period = period_starts(days["ds"], total_freq).rename("period")
+    sums = days.groupby([days["unique_id"], period])["y"].sum()
+    hist = sums.reset_index().merge(dims, on="unique_id", how="inner")
     frames = [hist.groupby("period", as_index=False)["y"].sum().assign(level="total", key="total")]
     for level in (c for c in dims.columns if c != "unique_id"):
         part = hist.groupby([hist[level].astype("str").rename("key"), "period"], as_index=False)["y"].sum()

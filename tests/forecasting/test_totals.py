@@ -52,6 +52,27 @@ def test_quantile_function_and_normal_scores_invert_each_other():
         )
 
 
+def test_quantile_function_matches_linear_interpolation_with_outer_slopes_for_many_levels():
+    """Nine levels, paths broadcast over forecasts: np.interp between knots, outer slopes beyond them."""
+    rng = np.random.default_rng(1)
+    levels = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95]
+    knots = ndtri(levels)
+    values = np.sort(rng.gamma(2.0, 5.0, size=(4, 6, len(levels))), axis=-1)
+    values[0, 0] = 7.0  # a flat band
+    z = rng.normal(0, 1.5, size=(3, 4, 6))
+    got = quantile_function(z, values, levels)
+    assert got.shape == (3, 4, 6)
+    for p, d, s in np.ndindex(*z.shape):
+        v, x = values[d, s], z[p, d, s]
+        if x < knots[0]:
+            want = v[0] + (x - knots[0]) * (v[1] - v[0]) / (knots[1] - knots[0])
+        elif x > knots[-1]:
+            want = v[-1] + (x - knots[-1]) * (v[-1] - v[-2]) / (knots[-1] - knots[-2])
+        else:
+            want = np.interp(x, knots, v)
+        assert got[p, d, s] == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
 def test_perfectly_correlated_series_total_quantiles_are_the_sum_of_quantiles():
     """Comonotonic series and days: the total's P10/P50/P90 equal the series' quantiles added up."""
     ids = ["a", "b", "c"]
