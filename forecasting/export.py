@@ -290,6 +290,8 @@ def _totals_summary(totals: RunTotals) -> dict[str, Any]:
         "levels": list(dict.fromkeys(table["level"])),
         "periods": sorted({f"{p:%Y-%m-%d}" for p in table["period"]}),
         "calibration": totals.calibration,
+        # Days forecast after --horizon so that the last period's total is whole.
+        "beyond_horizon_steps": totals.beyond_horizon,
         "seconds": round(totals.seconds, 3),
     }
 

@@ -22,6 +22,8 @@ __all__ = [
     "chosen_backtest",
     "backtest_totals",
     "calibration_summary",
+    "closing_horizon",
+    "forecast_with_totals",
     "run_totals",
     "totals_report",
 ]
@@ -35,6 +37,16 @@ class RunTotals:
     calibration: dict[str, Any]
     seconds: float
     total_freq: str = "M"
+    horizon_end: pd.Timestamp | None = None
+    """The last forecast step of ``--horizon``; later days were forecast to close the last period."""
+
+    @property
+    def beyond_horizon(self) -> int:
+        """Days of the totals forecast after ``horizon_end`` (to close the last period), 0 if none."""
+        if self.horizon_end is None:
+            return 0
+        days = pd.DatetimeIndex(self.result.daily["ds"].unique())
+        return int((days > self.horizon_end).sum())
 
 
 def chosen_backtest(forecaster: Forecaster) -> pd.DataFrame | None:
@@ -173,6 +185,47 @@ def calibration_summary(scored: pd.DataFrame, quantiles: Sequence[float]) -> dic
     return out
 
 
+def closing_horizon(forecaster: Forecaster, h: int, total_freq: str = "M") -> int:
+    """The steps that take ``h`` to the end of the last period (``M``, ``W``, ``Q``) it touches.
+
+    A horizon of 30 days from 1 July ends on 30 July: the July bill needs 31 July too. Returns ``h``
+    itself when the horizon already ends a period, or when the longer horizon would break the horizon
+    rule (a third of the history): the period's total then says how many steps it lacks.
+    """
+    from pandas.tseries.frequencies import to_offset
+
+    from forecasting.horizon import max_horizon
+
+    offset = to_offset(forecaster.freq_)
+    last = pd.Timestamp(forecaster.history_["ds"].max())
+    end_of_h = last + h * offset
+    ends = (pd.Period(end_of_h, freq=TOTAL_FREQS[total_freq]) + 1).start_time
+    steps = len(pd.date_range(last + offset, ends, freq=offset, inclusive="left"))
+    return steps if h < steps <= max_horizon(forecaster.history_length_) else h
+
+
+def forecast_with_totals(
+    forecaster: Forecaster, h: int, *, total_freq: str = "M", n_paths: int = 1000
+) -> tuple[pd.DataFrame, RunTotals]:
+    """Forecast ``h`` steps and the bill totals of every period they touch, each to its end.
+
+    The one path of ``forecast run`` and the notebooks. The chosen models forecast once, through the end
+    of the last period (:func:`closing_horizon`); the forecasts returned are the first ``h`` steps of
+    that forecast, the totals use all of it.
+
+    Returns:
+        The forecasts (``h`` steps per series) and the :class:`RunTotals`.
+    """
+    closing = closing_horizon(forecaster, h, total_freq)
+    full = forecaster.predict(closing)
+    forecasts = (
+        full if closing == h else full[full.groupby("unique_id").cumcount() < h].reset_index(drop=True)
+    )
+    totals = run_totals(forecaster, full, total_freq=total_freq, n_paths=n_paths)
+    end = pd.Timestamp(forecasts["ds"].max())
+    return forecasts, RunTotals(totals.result, totals.calibration, totals.seconds, total_freq, end)
+
+
 def run_totals(
     forecaster: Forecaster, forecasts: pd.DataFrame, *, total_freq: str = "M", n_paths: int = 1000
 ) -> RunTotals:
@@ -208,6 +261,12 @@ def totals_report(totals: RunTotals, currency: str = "USD") -> str:
         steps = int(row["observed_steps"] + row["forecast_steps"] + row["missing_steps"])
         gap = f"; {int(row['missing_steps'])} of its {steps} steps lie beyond the horizon, not included"
         gap = gap if row["missing_steps"] else ""
+        beyond = (totals.result.daily["period"] == row["period"]) & (
+            totals.result.daily["ds"] > (totals.horizon_end or pd.Timestamp.max)
+        )
+        extra = totals.result.daily.loc[beyond, "ds"].nunique()
+        if extra:
+            gap += f"; its last {extra} step(s) forecast beyond the horizon to close the period"
         middle = row["p50"] if "p50" in row else row["mean"]
         lines.append(
             f"bill total {row['period']:{label}}: P50 {format_money(middle)} "

@@ -261,12 +261,11 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
         ends=args.ends,
     )
     with command_line():
-        fc.fit(series, h=args.horizon)
-        forecasts = fc.predict(args.horizon)
-    info["currency"] = currency = args.currency or series.currency
-    from forecasting.totals_backtest import run_totals  # numpy/scipy/sklearn work, only when run
+        from forecasting.totals_backtest import forecast_with_totals  # numpy/scipy/sklearn, only when run
 
-    totals = run_totals(fc, forecasts, total_freq=args.total_freq)
+        fc.fit(series, h=args.horizon)
+        forecasts, totals = forecast_with_totals(fc, args.horizon, total_freq=args.total_freq)
+    info["currency"] = currency = args.currency or series.currency
     # Everything but writing the outputs; the report printed below includes that too.
     info["timings"] = {**info.get("timings", {}), "total_seconds": round(time.perf_counter() - start, 3)}
     write_run(

@@ -50,8 +50,14 @@ def test_run_writes_totals_with_calibration_and_hashes(run_out):
     assert {"level", "key", "period", "actual_to_date", "p10", "p50", "p90", "mean"} <= set(table.columns)
     assert list(table["period"].unique()) == [pd.Timestamp("2025-07-01")]
     july = _total(out)
-    assert (july["forecast_steps"], july["missing_steps"], july["actual_to_date"]) == (20, 11, 0.0)
+    # --horizon 20 ends on 20 July: the chosen models forecast on to 31 July so that July is whole.
+    assert (july["forecast_steps"], july["missing_steps"], july["actual_to_date"]) == (31, 0, 0.0)
+    forecasts = pd.read_parquet(out / "forecasts.parquet")
+    assert forecasts.groupby("unique_id").size().eq(20).all()
+    daily = pd.read_parquet(out / "totals-daily.parquet")
+    assert daily["ds"].max() == pd.Timestamp("2025-07-31")
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["beyond_horizon_steps"] == 11
     calibration = summary["totals"]["calibration"]
     # Two windows of 20 days end 2025-06-10 and 2025-06-30: May and June are each whole in one window.
     assert calibration["periods"] == ["2025-05-01", "2025-06-01"]
@@ -61,16 +67,22 @@ def test_run_writes_totals_with_calibration_and_hashes(run_out):
     manifest = json.loads((out / "manifest.json").read_text())["files"]
     assert {"totals.parquet", "totals-daily.parquet", "totals-samples.parquet"} <= set(manifest)
     assert "bill total 2025-07: P50" in printed
+    assert "its last 11 step(s) forecast beyond the horizon to close the period" in printed
     assert "totals backtest (2 window(s)" in printed
 
 
 def test_total_band_is_narrower_than_the_series_bands_added_up(run_out):
     out, _ = run_out
     forecasts = pd.read_parquet(out / "forecasts.parquet")
-    july = _total(out)
+    daily = pd.read_parquet(out / "totals-daily.parquet")
+    # The running total at the horizon's end (20 July) sums the same days as forecasts.parquet.
+    at_end = daily[(daily["level"] == "total") & (daily["ds"] == forecasts["ds"].max())].iloc[0]
     summed = (forecasts["p90"] - forecasts["p10"]).sum()
-    assert 0 < july["p90"] - july["p10"] < summed
-    assert july["p10"] <= forecasts["p50"].sum() <= july["p90"]
+    assert 0 < at_end["p90"] - at_end["p10"] < summed
+    assert at_end["p10"] <= forecasts["p50"].sum() <= at_end["p90"]
+    july = _total(out)
+    assert july["p10"] > at_end["p10"]
+    assert july["p90"] > at_end["p90"]
 
 
 def test_budget_at_the_quantiles_of_the_total_gives_their_odds(run_out, capsys):

@@ -181,13 +181,16 @@ def test_cli_lists_ended_and_short_series_in_the_summary(tmp_path, long_frame, c
 def _notebook_forecasts(source, out, models, h, **load_options) -> pd.DataFrame:
     """What notebooks/02_forecast_costs.ipynb does, call for call."""
     from forecasting.export import write_run
+    from forecasting.totals_backtest import forecast_with_totals
 
     series = load_series(source, **load_options)
     forecaster = Forecaster(models=models, quantiles=[0.1, 0.5, 0.9], n_windows=1, select="auto").fit(
         series, h=h
     )
-    forecasts = forecaster.predict(h)
-    write_run(out, forecaster, forecasts, currency=series.currency, extra=series.info, n_plots=0)
+    forecasts, totals = forecast_with_totals(forecaster, h)
+    write_run(
+        out, forecaster, forecasts, currency=series.currency, extra=series.info, n_plots=0, totals=totals
+    )
     return pd.read_parquet(out / "forecasts.parquet")
 
 
@@ -246,6 +249,7 @@ def test_the_notebooks_load_their_data_through_load_series():
         assert "load_series(BILLS" in code
         assert "prepare_series" not in code
     assert ".fit(series, h=HORIZON)" in code
+    assert "forecast_with_totals(forecaster, HORIZON)" in code
     assert "extra=series.info" in code
     assert "detect_anomalies(series.df, freq=series.freq" in code
 

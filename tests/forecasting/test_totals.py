@@ -282,3 +282,37 @@ def test_one_window_scored_with_its_fitted_dependence_gives_the_same_table():
     reused = backtest_totals(backtest, history, _dims(ids), QS, n_paths=200, dependence=fitted)
     assert len(again) == 1
     pd.testing.assert_frame_equal(again, reused)
+
+
+def _fitted_on(last: str, freq: str, length: int) -> object:
+    from types import SimpleNamespace
+
+    ds = pd.date_range(end=last, periods=length, freq=freq)
+    return SimpleNamespace(freq_=freq, history_=pd.DataFrame({"ds": ds}), history_length_=length)
+
+
+@pytest.mark.parametrize(
+    ("last", "freq", "h", "total_freq", "want"),
+    [
+        ("2025-06-30", "D", 30, "M", 31),  # 1-30 July: 31 July closes the month
+        ("2025-06-30", "D", 31, "M", 31),  # already whole
+        ("2025-06-30", "D", 32, "M", 62),  # 1 August touched: August to its end
+        ("2025-06-15", "D", 10, "M", 15),  # 16-25 June: 26-30 June
+        ("2025-07-02", "D", 3, "W", 4),  # Thu 3 - Sat 5 July: Sunday closes the ISO week
+        ("2025-06-30", "D", 30, "Q", 92),  # July to September
+        ("2025-06-01", "MS", 6, "M", 6),  # monthly steps: every month is one step
+        ("2025-06-01", "MS", 4, "Q", 6),  # July-October: November and December close the quarter
+    ],
+)
+def test_closing_horizon_reaches_the_end_of_the_last_period(last, freq, h, total_freq, want):
+    from forecasting.totals_backtest import closing_horizon
+
+    assert closing_horizon(_fitted_on(last, freq, 400), h, total_freq) == want  # type: ignore[arg-type]
+
+
+def test_closing_horizon_keeps_h_when_the_horizon_rule_forbids_more():
+    from forecasting.totals_backtest import closing_horizon
+
+    # 91 days of history allow h <= 30: 31 July would break the rule, so the total lacks it (and says so).
+    assert closing_horizon(_fitted_on("2025-06-30", "D", 91), 30, "M") == 30  # type: ignore[arg-type]
+    assert closing_horizon(_fitted_on("2025-06-30", "D", 93), 30, "M") == 31  # type: ignore[arg-type]
