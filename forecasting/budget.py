@@ -8,7 +8,6 @@ Everything is read from the run folder that ``forecast run`` wrote, so the answe
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from costrec.suggest import did_you_mean
 from forecasting.errors import DataError
 from forecasting.export import SUMMARY, TOTALS, TOTALS_DAILY, TOTALS_SAMPLES, check_manifest
 from forecasting.totals import period_starts
@@ -83,14 +83,6 @@ def parse_amount(value: object, what: str = "--amount") -> float:
     return amount
 
 
-def _suggest(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.4)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    shown = ", ".join(repr(c) for c in choices[:12])
-    return f"choose from {shown}{' ...' if len(choices) > 12 else ''}"
-
-
 def _period(totals: RunTotals, text: object, what: str) -> pd.Timestamp:
     label = "%Y-%m" if totals.total_freq == "M" else "%Y-%m-%d"
     periods = sorted(pd.DatetimeIndex(totals.table["period"].unique()))
@@ -114,10 +106,10 @@ def _check_key(totals: RunTotals, level: str, key: str) -> None:
     table = totals.table
     levels = list(dict.fromkeys(table["level"]))
     if level not in levels:
-        raise DataError(f"level {level!r} is not in the run's totals; {_suggest(level, levels)}")
+        raise DataError(f"level {level!r} is not in the run's totals.{did_you_mean(level, levels)}")
     keys = sorted(table.loc[table["level"] == level, "key"].unique())
     if key not in keys:
-        raise DataError(f"key {key!r} is not a {level} of the run's totals; {_suggest(key, keys)}")
+        raise DataError(f"key {key!r} is not a {level} of the run's totals.{did_you_mean(key, keys)}")
 
 
 def _cross(daily: pd.DataFrame, column: str, amount: float) -> str | None:

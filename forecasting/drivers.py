@@ -11,13 +11,13 @@ period's expected total is the sum of its rows' means).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from costrec.suggest import did_you_mean
 from forecasting.errors import DataError
 
 __all__ = ["Drivers", "Period", "cost_drivers", "last_full_months", "parse_period"]
@@ -147,8 +147,7 @@ def cost_drivers(
         missing = [d for d in dims if d not in frame.columns]
         if missing:
             known = [c for c in frame.columns if c not in ("unique_id", "ds", "y", "model", "mean", "cutoff")]
-            close = difflib.get_close_matches(missing[0], known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(missing[0], known, listed=0)  # the message lists them all
             raise DataError(
                 f"--dims: {name} have no column {missing[0]!r}.{hint} Known dimensions: {', '.join(known)}."
             )

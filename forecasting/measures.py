@@ -8,10 +8,10 @@ cost, the RI fee its unused part, and RI upfront fees nothing; everything else i
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from costrec.suggest import did_you_mean
 from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
 from forecasting.billing.schema import sql_str
 from forecasting.errors import DataError
@@ -74,8 +74,7 @@ def check_measure(measure: str) -> str:
         DataError: Unknown name, listing the known ones.
     """
     if measure not in MEASURES:
-        near = difflib.get_close_matches(str(measure).lower(), list(MEASURES), n=1, cutoff=0.6)
-        meant = f" Did you mean {near[0]!r}?" if near else ""
+        meant = did_you_mean(str(measure), MEASURES, listed=0)  # the fix below lists them all
         raise DataError(f"unknown measure {measure!r}.{meant} Fix: use one of {', '.join(MEASURES)}.")
     return measure
 

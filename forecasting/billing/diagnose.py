@@ -6,7 +6,6 @@ parts with their file names to find the first offending value, and the line numb
 
 from __future__ import annotations
 
-import difflib
 import gzip
 import io
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from costrec.suggest import closest
 from costrec.textfile import text_file_problem
 from forecasting.billing.files import ExportFiles, file_kind
 from forecasting.billing.formats import MONEY, Col, Columns, ExportFormat, quote
@@ -156,8 +156,7 @@ def currency_file(con: duckdb.DuckDBPyConnection, export: ExportFiles, column: s
 
 
 def _guess_dimension(fmt: ExportFormat, cols: Columns, dimension: str) -> str | None:
-    known = list(fmt.dimensions)
-    guesses = difflib.get_close_matches(dimension.lower(), known, n=1, cutoff=0.6)
+    guesses = closest(dimension, fmt.dimensions)
     if guesses:
         return guesses[0]
     if any(cols.has(s) for s in fmt.tag(dimension)):

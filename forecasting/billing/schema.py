@@ -6,13 +6,13 @@ an empty file, a corrupt Parquet footer or parts whose columns disagree, before 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from costrec.suggest import closest
 from costrec.textfile import text_file_problem
 from forecasting.billing.files import ExportFiles
 from forecasting.errors import DataError
@@ -84,10 +84,9 @@ def closest_columns(name: str, present: Iterable[str], n: int = 3) -> list[str]:
         >>> closest_columns("lineItem/UnblendedCost", ["lineItem/BlendedCost", "bill/BillType", "x"])
         ['lineItem/BlendedCost']
     """
-    present = list(present)
-    by_lower = {p.lower(): p for p in present}
-    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
-    return [by_lower[h] for h in hits]
+    # Below the shared cutoff: a hand-typed name often lacks the long prefix (``line_item_``,
+    # ``lineItem/``) that export columns carry, and the tail alone scores 0.5 to 0.6.
+    return closest(name, present, n=n, cutoff=0.5)
 
 
 def source_sql(files: Sequence[str], kind: str, *, union: bool, filename: bool = False) -> str:

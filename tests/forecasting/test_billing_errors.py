@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from forecasting import DataError
+from forecasting.measures import check_measure
 from forecasting.prepare import prepare_series
 
 # Real exports shipped with the repository (data/real_bills/README.md: sources and licences).
@@ -292,6 +293,10 @@ def test_measure_typo_suggests_the_measure(sample_bills_dir: Path) -> None:
     expected = r"unknown measure 'amortised'\. Did you mean 'amortized'\? Fix: use one"
     with pytest.raises(DataError, match=expected):
         prepare_series(sample_bills_dir / "cur_legacy.csv.gz", measure="amortised")
+    with pytest.raises(DataError, match=r"measure 'AMORTISED'\. Did you mean 'amortized'\? Fix: use one"):
+        check_measure("AMORTISED")
+    with pytest.raises(DataError, match=r"unknown measure 'zzqx'\. Fix: use one of unblended, "):
+        check_measure("zzqx")
 
 
 def test_gzip_truncated_past_the_sniffed_start_is_named_by_the_scan(tmp_path: Path, capsys) -> None:

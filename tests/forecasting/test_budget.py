@@ -145,8 +145,9 @@ def test_budgets_file_gives_one_row_each_riskiest_first(run_out, capsys, tmp_pat
     [
         (["--amount", "1000", "--period", "2025-09"], "'2025-09' is outside the forecast horizon"),
         (["--amount", "1000", "--period", "July"], "cannot read 'July' as a period"),
-        (["--amount", "1000", "--level", "servic"], "did you mean 'service'"),
-        (["--amount", "1000", "--level", "service", "--key", "AWS Lamda"], "did you mean 'AWS Lambda'"),
+        (["--amount", "1000", "--level", "servic"], "Did you mean 'service'?"),
+        (["--amount", "1000", "--level", "service", "--key", "AWS Lamda"], "Did you mean 'AWS Lambda'?"),
+        (["--amount", "1000", "--level", "zzqx"], "not in the run's totals. Known values: 'total', "),
         (["--amount", "-5"], "--amount: got '-5'; pass the budget as a non-negative number"),
         (["--amount", "lots"], "--amount: got 'lots'"),
     ],

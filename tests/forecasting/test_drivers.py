@@ -58,7 +58,10 @@ def test_a_forecast_is_the_later_period_and_its_means_add_up() -> None:
     [
         ("2025-06", "2025-05", ["service"], "must be later"),
         ("2024-01", "2025-06", ["service"], r"--from 2024-01: no data .* spans 2025-05-01 to 2025-06-30"),
-        ("2025-05", "2025-06", ["servce"], "Did you mean 'service'"),
+        ("2025-05", "2025-06", ["servce"], r"Did you mean 'service'\? Known dimensions: "),
+        # Matching ignores case: the old case-sensitive match offered nothing for this one.
+        ("2025-05", "2025-06", ["SERVICE"], r"have no column 'SERVICE'\. Did you mean 'service'\?"),
+        ("2025-05", "2025-06", ["zzqx"], r"have no column 'zzqx'\. Known dimensions: "),
     ],
 )
 def test_bad_requests_say_what_and_how_to_fix(before, after, dims, match) -> None:
