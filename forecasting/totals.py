@@ -52,6 +52,7 @@ __all__ = [
     "METHOD",
     "BillTotals",
     "TotalsResult",
+    "period_end",
     "period_starts",
 ]
 
@@ -77,6 +78,18 @@ def period_starts(ds: pd.Series | pd.Index, total_freq: str = "M") -> pd.Datetim
     if total_freq not in TOTAL_FREQS:
         raise DataError(f"--total-freq must be one of {list(TOTAL_FREQS)}; got {total_freq!r}")
     return pd.DatetimeIndex(pd.DatetimeIndex(ds).to_period(TOTAL_FREQS[total_freq]).start_time)
+
+
+def period_end(stamp: pd.Timestamp | str, total_freq: str = "M") -> pd.Timestamp:
+    """The first instant after the calendar period (``M``, ``W`` or ``Q``) that holds ``stamp``.
+
+    Example:
+        >>> period_end(pd.Timestamp("2025-07-15")), period_end("2025-07-01", "Q")
+        (Timestamp('2025-08-01 00:00:00'), Timestamp('2025-10-01 00:00:00'))
+    """
+    if total_freq not in TOTAL_FREQS:
+        raise DataError(f"--total-freq must be one of {list(TOTAL_FREQS)}; got {total_freq!r}")
+    return (pd.Period(pd.Timestamp(stamp), freq=TOTAL_FREQS[total_freq]) + 1).start_time
 
 
 @dataclass(frozen=True)
@@ -242,7 +255,7 @@ class BillTotals:
             seen = observed[observed["period"] == p]
             actual = seen.iloc[-1][list(range(n_keys))].to_numpy(float) if len(seen) else np.zeros(n_keys)
             path_sums = running[:, at] + actual  # (paths, days, keys)
-            ends = (pd.Period(p, freq=TOTAL_FREQS[self.total_freq]) + 1).start_time
+            ends = period_end(p, self.total_freq)
             steps = int(((days >= p) & (days < ends)).sum())
             total = path_sums[:, -1, :]
             qs = np.quantile(total, self.quantiles_, axis=0)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from forecasting.copula import Dependence
 from forecasting.quantiles import quantile_columns
-from forecasting.totals import TOTAL_FREQS, BillTotals, TotalsResult, period_starts
+from forecasting.totals import BillTotals, TotalsResult, period_end, period_starts
 
 if TYPE_CHECKING:
     from forecasting.forecaster import Forecaster
@@ -138,7 +138,7 @@ def _covers_a_period(days: pd.DatetimeIndex, total_freq: str) -> bool:
     days = days.sort_values()
     last = days[-1] + (days[1] - days[0])
     starts = period_starts(days, total_freq).unique()
-    return any((pd.Period(p, freq=TOTAL_FREQS[total_freq]) + 1).start_time <= last for p in starts)
+    return any(period_end(p, total_freq) <= last for p in starts)
 
 
 def _summed_bands(
@@ -199,7 +199,7 @@ def closing_horizon(forecaster: Forecaster, h: int, total_freq: str = "M") -> in
     offset = to_offset(forecaster.freq_)
     last = pd.Timestamp(forecaster.history_["ds"].max())
     end_of_h = last + h * offset
-    ends = (pd.Period(end_of_h, freq=TOTAL_FREQS[total_freq]) + 1).start_time
+    ends = period_end(end_of_h, total_freq)
     steps = len(pd.date_range(last + offset, ends, freq=offset, inclusive="left"))
     return steps if h < steps <= max_horizon(forecaster.history_length_) else h
 
