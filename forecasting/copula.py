@@ -163,7 +163,9 @@ def estimate_dependence(backtest: pd.DataFrame, ids: Sequence[str], quantiles: S
     n_obs = max(standard.shape[0], 1)
     used = standard[:, has]
     shrink = float(ledoit_wolf_shrinkage(used, assume_centered=True)) if used.shape[1] > 1 else 1.0
-    factor = standard / np.sqrt(n_obs)
+    # Each column over its own observations: a series absent from some windows (a new service) keeps a
+    # unit variance, where dividing every column by all the rows would shrink its band.
+    factor = standard / np.sqrt(np.maximum(seen.sum(axis=0), 1))
     if n_obs > len(ids):  # a square root of the S x S matrix is smaller than the scores themselves
         corr = factor.T @ factor
         vals, vecs = np.linalg.eigh(corr)
@@ -173,18 +175,23 @@ def estimate_dependence(backtest: pd.DataFrame, ids: Sequence[str], quantiles: S
     # The shrunk daily correlation between the series that have backtest errors.
     corr = np.where(np.eye(len(ids), dtype=bool), 1.0, (1.0 - independent)[:, None] * (factor.T @ factor))
     with_errors = [uid for uid, keep in zip(ids, has, strict=True) if keep]
-    return Dependence(
-        factor, independent, day_share, _level_common(scores, with_errors, corr[np.ix_(has, has)])
-    )
+    steps = float(scores.groupby(["unique_id", "cutoff"], sort=False).size().mean())
+    common = _level_common(scores, with_errors, corr[np.ix_(has, has)], day_share[has], steps)
+    return Dependence(factor, independent, day_share, common)
 
 
-def _level_common(scores: pd.DataFrame, ids: list[str], corr: np.ndarray) -> float:
-    """The common share of the windows' persistent errors, fitted to the spread of their sum over series.
+def _level_common(
+    scores: pd.DataFrame, ids: list[str], corr: np.ndarray, day_share: np.ndarray, steps: float
+) -> float:
+    """The common share ``c`` of the persistent errors, fitted to the spread of the windows' bill sums.
 
-    With window sums ``M[w, s]`` of the scores and a correlation ``K = c 11' + (1 - c) C`` between series,
-    ``E[(sum_s M)^2] / E[sum_s M^2] = c S + (1 - c) mean_row_sum(C)``; solved for ``c``. This is the
-    quantity a bill total depends on, so the daily correlations ``C`` alone (mostly day-to-day noise) do
-    not set it.
+    Under the sampler's model, a series' window sum of ``H`` scores ``M_s`` has variance
+    ``v_s = H^2 a_s + H (1 - a_s)`` and two series' sums the covariance
+    ``H^2 sqrt(a_s a_t) (C + c (1 - C)) + H sqrt((1 - a_s)(1 - a_t)) C``, so the ratio
+    ``E[(sum_s M_s)^2] / E[sum_s M_s^2] = R0 + c R1`` is linear in ``c``; it is solved for ``c`` with the
+    ratio observed over the backtest windows. This is the quantity a bill total depends on, so the daily
+    correlations ``C`` alone (mostly day-to-day noise) do not set it; and only the persistent parts
+    carry ``c``, so a small persistent share needs a larger ``c`` for the same spread.
     """
     wide = scores.pivot_table(index="cutoff", columns="unique_id", values="z", aggfunc="sum")
     sums = wide.reindex(columns=ids).fillna(0.0).to_numpy(float)
@@ -192,8 +199,12 @@ def _level_common(scores: pd.DataFrame, ids: list[str], corr: np.ndarray) -> flo
     if n < 2 or corr.shape[0] != n or not (sums**2).sum() > 0:
         return 0.0
     ratio = float((sums.sum(axis=1) ** 2).sum() / (sums**2).sum())
-    base = float(corr.sum() / n)
-    return float(np.clip((ratio - base) / (n - base), 0.0, 1.0)) if n > base else 0.0
+    x, y = np.sqrt(day_share), np.sqrt(1.0 - day_share)
+    variance = float((steps**2 * day_share + steps * (1.0 - day_share)).sum())
+    persistent = float(x @ corr @ x)
+    r0 = (steps**2 * persistent + steps * float(y @ corr @ y)) / variance
+    r1 = steps**2 * (x.sum() ** 2 - persistent) / variance
+    return float(np.clip((ratio - r0) / r1, 0.0, 1.0)) if r1 > 1e-12 else 0.0
 
 
 def _day_share(scores: pd.DataFrame, ids: list[str]) -> np.ndarray:

@@ -316,3 +316,41 @@ def test_closing_horizon_keeps_h_when_the_horizon_rule_forbids_more():
     # 91 days of history allow h <= 30: 31 July would break the rule, so the total lacks it (and says so).
     assert closing_horizon(_fitted_on("2025-06-30", "D", 91), 30, "M") == 30  # type: ignore[arg-type]
     assert closing_horizon(_fitted_on("2025-06-30", "D", 93), 30, "M") == 31  # type: ignore[arg-type]
+
+
+def _model_scores(n_windows: int, n_series: int, steps: int, share: float, common: float) -> pd.DataFrame:
+    """Backtest rows whose normal scores follow the sampler's own model (standard normal marginals)."""
+    rng = np.random.default_rng(2)
+    rows = []
+    for cut in pd.date_range("2020-01-01", periods=n_windows, freq="60D"):
+        shared = rng.normal()
+        for s in range(n_series):
+            level = np.sqrt(common) * shared + np.sqrt(1 - common) * rng.normal()
+            z = np.sqrt(share) * level + np.sqrt(1 - share) * rng.normal(size=steps)
+            ds = cut + pd.to_timedelta(np.arange(1, steps + 1), "D")
+            rows.append(pd.DataFrame({"unique_id": f"s{s}", "cutoff": cut, "ds": ds, "y": z}))
+    return pd.concat(rows, ignore_index=True).assign(p10=ndtri(0.1), p50=0.0, p90=ndtri(0.9))
+
+
+def test_the_common_share_is_recovered_when_the_persistent_share_is_small():
+    """a = 0.05, c = 0.8: only the persistent parts carry c, so fitting c as if a were 1 finds about half."""
+    backtest = _model_scores(200, 30, 30, share=0.05, common=0.8)
+    ids = [f"s{i}" for i in range(30)]
+    dependence = estimate_dependence(backtest, ids, QS)
+    assert np.mean(dependence.day_share) == pytest.approx(0.05, abs=0.01)
+    assert dependence.level_common == pytest.approx(0.8, abs=0.1)
+    bills = dependence.sample(np.random.default_rng(0), 4000, 30).sum(axis=(1, 2))
+    observed = backtest.groupby("cutoff")["y"].sum()
+    assert bills.std() == pytest.approx(observed.std(), rel=0.1)
+
+
+def test_a_series_missing_from_some_windows_keeps_a_unit_variance():
+    """A new service backtested in 3 of 5 windows: its sampled scores are standard, not shrunk by 3/5."""
+    backtest = _model_scores(5, 4, 30, share=0.2, common=0.3)
+    cutoffs = sorted(backtest["cutoff"].unique())
+    backtest = backtest[~((backtest["unique_id"] == "s3") & backtest["cutoff"].isin(cutoffs[:2]))]
+    dependence = estimate_dependence(backtest, [f"s{i}" for i in range(4)], QS)
+    gram = dependence.factor.T @ dependence.factor
+    np.testing.assert_allclose(np.diag(gram), 1.0, atol=1e-9)
+    z = dependence.sample(np.random.default_rng(1), 20_000, 3)
+    assert z[..., 3].std() == pytest.approx(1.0, abs=0.03)
