@@ -45,6 +45,7 @@ import pandas as pd
 
 from forecasting.copula import estimate_dependence, quantile_function
 from forecasting.errors import DataError
+from forecasting.frequency import infer_freq
 from forecasting.quantiles import DEFAULT_QUANTILES, quantile_columns, validate_quantiles
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "METHOD",
     "BillTotals",
     "TotalsResult",
+    "check_nesting",
     "period_end",
     "period_starts",
 ]
@@ -92,6 +94,57 @@ def period_end(stamp: pd.Timestamp | str, total_freq: str = "M") -> pd.Timestamp
     return (pd.Period(pd.Timestamp(stamp), freq=TOTAL_FREQS[total_freq]) + 1).start_time
 
 
+def check_nesting(freq: str, total_freq: str = "M") -> None:
+    """Refuse period totals whose periods cut through the series' steps.
+
+    A step covers ``[ds, ds + freq)``: days and hours nest in weeks, months and quarters, months in
+    quarters; a week straddles two months, so monthly totals of weekly series would misplace days.
+
+    Raises:
+        DataError: A step of ``freq`` that spans two periods of ``total_freq``, naming an example and the
+            ``--total-freq`` values that would hold whole steps.
+
+    Example:
+        >>> check_nesting("D", "M"); check_nesting("MS", "Q")
+        >>> check_nesting("W-SUN", "M")
+        Traceback (most recent call last):
+        ...
+        forecasting.errors.DataError: --total-freq M: a step of the series (W-SUN) does not fit inside one \
+calendar month: the step from 2020-01-26 runs to 2020-02-01. Fix: give daily series.
+    """
+    split = _first_split(freq, total_freq)
+    if split is None:
+        return
+    start, end = split
+    fits = [f for f in TOTAL_FREQS if _first_split(freq, f) is None]
+    fix = f"use --total-freq {' or '.join(fits)}" if fits else "give daily series"
+    raise DataError(
+        f"--total-freq {total_freq}: a step of the series ({freq}) does not fit inside one "
+        f"{_PERIOD_NAMES[total_freq]}: the step from {start:%Y-%m-%d} runs to {end:%Y-%m-%d}. Fix: {fix}."
+    )
+
+
+_PERIOD_NAMES = {"M": "calendar month", "W": "Monday-Sunday week", "Q": "calendar quarter"}
+
+
+def _first_split(freq: str, total_freq: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first step (start, last day) of ``freq`` on a test grid that crosses a period boundary."""
+    from pandas.tseries import offsets
+    from pandas.tseries.frequencies import to_offset
+
+    offset = to_offset(freq)
+    grid = pd.date_range("2020-01-01", periods=120, freq=offset)
+    if isinstance(offset, offsets.MonthEnd | offsets.QuarterEnd | offsets.YearEnd):
+        # Month-end (ME), quarter-end and year-end stamps label the step that ends there.
+        first = pd.DatetimeIndex([d - offset for d in grid]) + pd.Timedelta(1, "D")
+        last = grid
+    else:
+        first = grid
+        last = pd.DatetimeIndex([d + offset for d in grid]) - pd.Timedelta(1, "ns")
+    split = np.flatnonzero(period_starts(first, total_freq) != period_starts(last, total_freq))
+    return (first[split[0]], last[split[0]].normalize()) if split.size else None
+
+
 @dataclass(frozen=True)
 class TotalsResult:
     """What :meth:`BillTotals.predict` returns.
@@ -117,6 +170,8 @@ class BillTotals:
         total_freq: ``M`` (calendar months, default), ``W`` (Monday-Sunday weeks) or ``Q``.
         n_paths: Joint sample paths drawn.
         random_state: Seed of the draws (same seed, same totals).
+        freq: The series' frequency (``D``, ``MS``, ...), which counts the steps of each period; ``None``
+            infers it from the forecast dates.
 
     Attributes:
         dependence_: The fitted :class:`Dependence`.
@@ -138,11 +193,13 @@ class BillTotals:
         total_freq: str = "M",
         n_paths: int = 1000,
         random_state: int = 0,
+        freq: str | None = None,
     ) -> None:
         self.quantiles = quantiles
         self.total_freq = total_freq
         self.n_paths = n_paths
         self.random_state = random_state
+        self.freq = freq
 
     def fit(self, backtest: pd.DataFrame | None, dims: pd.DataFrame) -> Self:
         """Learn the dependence from ``backtest`` (the chosen model's rows; ``None``: independent series).
@@ -198,6 +255,9 @@ class BillTotals:
             raise DataError("BillTotals is not fitted yet; call fit(backtest, dims) before predict")
         cols = quantile_columns(self.quantiles_)
         days = pd.DatetimeIndex(np.sort(forecasts["ds"].unique()))
+        freq = self.freq or (infer_freq(days) if len(days) >= 3 else None)
+        if freq is not None:
+            check_nesting(freq, self.total_freq)
         index = {uid: i for i, uid in enumerate(self.ids_)}
         rows = forecasts["unique_id"].astype("str").map(index)
         if rows.isna().any():
@@ -222,7 +282,7 @@ class BillTotals:
             running[:, at] = np.cumsum(running[:, at], axis=1)
 
         observed = self._observed(history, periods, days[0], member)
-        return self._tables(pairs, periods, starts, days, running, observed)
+        return self._tables(pairs, periods, starts, days, running, observed, freq)
 
     def _observed(
         self, history: pd.DataFrame, periods: pd.DatetimeIndex, first: pd.Timestamp, member: np.ndarray
@@ -243,6 +303,7 @@ class BillTotals:
         days: pd.DatetimeIndex,
         running: np.ndarray,
         observed: pd.DataFrame,
+        freq: str | None,
     ) -> TotalsResult:
         cols = quantile_columns(self.quantiles_)
         daily_q = sorted({*self.quantiles_, 0.5, 0.9})
@@ -261,7 +322,7 @@ class BillTotals:
             qs = np.quantile(total, self.quantiles_, axis=0)
             table = pd.DataFrame({"level": level, "key": key, "period": p, "actual_to_date": actual,
                                   "observed_steps": len(seen), "forecast_steps": steps})  # fmt: skip
-            table["missing_steps"] = _period_length(p, ends, days) - len(seen) - steps
+            table["missing_steps"] = _period_length(p, ends, days, freq) - len(seen) - steps
             table[cols] = qs.T
             table["mean"] = total.mean(axis=0)
             tables.append(table)
@@ -288,8 +349,11 @@ class BillTotals:
         )
 
 
-def _period_length(start: pd.Timestamp, end: pd.Timestamp, days: pd.DatetimeIndex) -> int:
-    """Steps of the forecasts' grid (``days[0] + n * step``) that fall in ``[start, end)``."""
+def _period_length(start: pd.Timestamp, end: pd.Timestamp, days: pd.DatetimeIndex, freq: str | None) -> int:
+    """Steps of the series' grid in ``[start, end)``: the calendar's own (28-31 days in a month of ``D``,
+    one ``MS`` step), or without a frequency the forecasts' first step repeated."""
+    if freq is not None:
+        return len(pd.date_range(start, end, freq=freq, inclusive="left"))
     if len(days) < 2:
         return int(((days >= start) & (days < end)).sum())
     step, first = days[1] - days[0], days[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.copula import Dependence
+from forecasting.errors import DataError
 from forecasting.quantiles import quantile_columns
 from forecasting.totals import BillTotals, TotalsResult, period_end, period_starts
 
@@ -81,12 +83,15 @@ def backtest_totals(
     total_freq: str = "M",
     n_paths: int = 1000,
     dependence: Dependence | None = None,
+    freq: str | None = None,
 ) -> pd.DataFrame:
     """Forecast the period totals from each backtest window and set them against the actual totals.
 
-    Only periods the window covers to their end are scored (their total is then fully forecast or
-    observed). With two or more windows the dependence used for a window is fitted on the others, so
-    the bands are judged out of sample; with one window it is fitted on that window itself.
+    Only periods the window covers to their end, and forecasts for at least half of their steps, are
+    scored: a period mostly observed before the cutoff says little about the band of a period to come.
+    The dependence used for a window is fitted on the windows that do not overlap it, so the bands are
+    judged out of sample; without such windows (one window) it is fitted on the window itself, and the
+    rows say so (``in_sample``).
 
     Args:
         backtest: The chosen models' backtest rows (:func:`chosen_backtest`).
@@ -97,10 +102,12 @@ def backtest_totals(
         n_paths: Sample paths per window.
         dependence: With a single window, its already fitted :class:`Dependence` (series in the order of
             ``dims``), to skip fitting it again.
+        freq: The series' frequency (counts the steps of a period; ``None`` infers it).
 
     Returns:
-        ``cutoff, level, key, period, actual``, the quantiles and ``mean`` of the forecast total, and
-        ``sum_lower, sum_upper``: the outer quantiles of the series added up (the naive band).
+        ``cutoff, level, key, period, actual``, the quantiles and ``mean`` of the forecast total,
+        ``sum_lower, sum_upper`` (the outer quantiles of the series added up: the naive band),
+        ``forecast_share`` (of the period's steps) and ``in_sample``.
     """
     cols = quantile_columns(quantiles)
     ids = backtest["unique_id"].unique()
@@ -108,27 +115,40 @@ def backtest_totals(
     history = history[history["unique_id"].isin(ids)]
     actual = _actual_totals(history, dims, total_freq)
     cutoffs = sorted(backtest["cutoff"].unique())
+    spans = backtest.groupby("cutoff")["ds"].agg(["min", "max"])
     rows = []
     for cutoff in cutoffs:
         window = backtest[backtest["cutoff"] == cutoff]
         if not _covers_a_period(pd.DatetimeIndex(window["ds"].unique()), total_freq):
             continue  # nothing to score: skip the sampling
-        others = backtest[backtest["cutoff"] != cutoff] if len(cutoffs) > 1 else window
+        # Windows that share days with this one (--step-size below the horizon) hold its actuals.
+        apart = spans.index[
+            (spans["max"] < spans.loc[cutoff, "min"]) | (spans["min"] > spans.loc[cutoff, "max"])
+        ]
+        in_sample = len(apart) == 0
+        others = window if in_sample else backtest[backtest["cutoff"].isin(apart)]
         reuse = dependence is not None and len(cutoffs) == 1  # the same window's fit, already at hand
-        totals = BillTotals(quantiles, total_freq, n_paths).fit(None if reuse else others, dims)
+        totals = BillTotals(quantiles, total_freq, n_paths, freq=freq).fit(None if reuse else others, dims)
         if reuse and dependence is not None:
             totals.dependence_ = dependence
         table = totals.predict(window, history[history["ds"] <= cutoff]).table
-        table = table[(table["missing_steps"] == 0) & (table["forecast_steps"] > 0)]
+        table = table[(table["missing_steps"] == 0) & (table["forecast_steps"] >= table["observed_steps"])]
+        if table.empty:
+            continue
         naive = _summed_bands(window, dims, total_freq, cols[0], cols[-1])
         table = table.merge(naive, on=["level", "key", "period"], how="left")
         table["sum_lower"] += table["actual_to_date"]
         table["sum_upper"] += table["actual_to_date"]
-        rows.append(table.merge(actual, on=["level", "key", "period"], how="inner").assign(cutoff=cutoff))
+        table["forecast_share"] = table["forecast_steps"] / (
+            table["forecast_steps"] + table["observed_steps"]
+        )
+        table = table.merge(actual, on=["level", "key", "period"], how="inner")
+        rows.append(table.assign(cutoff=cutoff, in_sample=in_sample))
     if not rows:
         return pd.DataFrame()
     out = pd.concat(rows, ignore_index=True)
-    return out[["cutoff", "level", "key", "period", "actual", *cols, "mean", "sum_lower", "sum_upper"]]
+    return out[["cutoff", "level", "key", "period", "actual", *cols, "mean", "sum_lower", "sum_upper",
+                "forecast_share", "in_sample"]]  # fmt: skip
 
 
 def _covers_a_period(days: pd.DatetimeIndex, total_freq: str) -> bool:
@@ -178,8 +198,15 @@ def calibration_summary(scored: pd.DataFrame, quantiles: Sequence[float]) -> dic
     out["band"] = f"{cols[0]}-{cols[-1]}"
     out["windows"] = int(scored["cutoff"].nunique())
     out["periods"] = sorted({f"{p:%Y-%m-%d}" for p in scored["period"]})
+    out["min_forecast_share"] = round(float(scored["forecast_share"].min()), 3)
+    in_sample = scored.drop_duplicates("cutoff")["in_sample"]
+    out["in_sample"] = bool(in_sample.all())
     out["dependence"] = (
-        "fitted on the other windows" if out["windows"] > 1 else "fitted on the same window (one window)"
+        "fitted on the same window (in-sample: no other window to fit it on)"
+        if in_sample.all()
+        else "fitted on the windows that do not overlap the scored one"
+        if not in_sample.any()
+        else f"fitted on the windows that do not overlap the scored one ({int(in_sample.sum())} in-sample)"
     )
     out["by_level"] = {str(level): measure(part) for level, part in scored.groupby("level", sort=False)}
     return out
@@ -205,17 +232,50 @@ def closing_horizon(forecaster: Forecaster, h: int, total_freq: str = "M") -> in
 
 
 def forecast_with_totals(
-    forecaster: Forecaster, h: int, *, total_freq: str = "M", n_paths: int = 1000
-) -> tuple[pd.DataFrame, RunTotals]:
+    forecaster: Forecaster, h: int, *, total_freq: str | None = None, n_paths: int = 1000
+) -> tuple[pd.DataFrame, RunTotals | None]:
     """Forecast ``h`` steps and the bill totals of every period they touch, each to its end.
 
     The one path of ``forecast run`` and the notebooks. The chosen models forecast once, through the end
     of the last period (:func:`closing_horizon`); the forecasts returned are the first ``h`` steps of
     that forecast, the totals use all of it.
 
+    Args:
+        forecaster: A fitted :class:`~forecasting.forecaster.Forecaster`.
+        h: The forecast horizon.
+        total_freq: ``M``, ``W`` or ``Q``; ``None`` (default) is ``M`` when the series' steps fit in
+            calendar months, else no totals.
+        n_paths: Joint sample paths.
+
     Returns:
-        The forecasts (``h`` steps per series) and the :class:`RunTotals`.
+        The forecasts (``h`` steps per series) and the :class:`RunTotals`, or ``None`` with a
+        :class:`~forecasting.errors.DataWarning` when a bill total cannot be formed: series forecast
+        from different ends (``ends="own"``), or (by default) steps that straddle months.
+
+    Raises:
+        DataError: A ``total_freq`` given explicitly whose periods cut through the series' steps.
     """
+    from forecasting.errors import DataWarning
+    from forecasting.totals import check_nesting
+
+    if total_freq is None:
+        try:
+            check_nesting(forecaster.freq_, "M")
+        except DataError as exc:
+            warnings.warn(f"no bill totals: {exc}", DataWarning, stacklevel=2)
+            return forecaster.predict(h), None
+        total_freq = "M"
+    check_nesting(forecaster.freq_, total_freq)
+    ends = forecaster.history_.groupby("unique_id", sort=False)["ds"].max()
+    if ends.nunique() > 1:
+        warnings.warn(
+            f"no bill totals: the series end on {ends.nunique()} different dates and are forecast from "
+            "their own ends (ends='own', --ends own), so no period holds the same days of every series; "
+            "the default --ends common gives totals",
+            DataWarning,
+            stacklevel=2,
+        )
+        return forecaster.predict(h), None
     closing = closing_horizon(forecaster, h, total_freq)
     full = forecaster.predict(closing)
     forecasts = (
@@ -234,7 +294,7 @@ def run_totals(
     quantiles = forecaster.quantiles_
     backtest = chosen_backtest(forecaster)
     dims = forecaster.dims_
-    model = BillTotals(quantiles, total_freq, n_paths).fit(backtest, dims)
+    model = BillTotals(quantiles, total_freq, n_paths, freq=forecaster.freq_).fit(backtest, dims)
     result = model.predict(forecasts, forecaster.history_)
     calibration: dict[str, Any] = {"rows": 0, "note": "no backtest (n_windows = 0)"}
     if backtest is not None and len(backtest):
@@ -242,9 +302,10 @@ def run_totals(
         # One window: its dependence is the one just fitted, when every series was backtested.
         same = backtest["cutoff"].nunique() == 1 and backtest["unique_id"].nunique() == len(dims)
         scored = backtest_totals(backtest, forecaster.history_, dims, quantiles, total_freq=total_freq,
-                                 n_paths=max(n_paths // 2, 100),
+                                 n_paths=max(n_paths // 2, 100), freq=forecaster.freq_,
                                  dependence=model.dependence_ if same else None)  # fmt: skip
         calibration = calibration_summary(scored, quantiles)
+        calibration["backtest_windows"] = int(backtest["cutoff"].nunique())
     return RunTotals(result, calibration, time.perf_counter() - start, total_freq)
 
 
@@ -267,9 +328,9 @@ def totals_report(totals: RunTotals, currency: str = "USD") -> str:
         extra = totals.result.daily.loc[beyond, "ds"].nunique()
         if extra:
             gap += f"; its last {extra} step(s) forecast beyond the horizon to close the period"
-        middle = row["p50"] if "p50" in row else row["mean"]
+        middle, name = (row["p50"], "P50") if "p50" in row else (row["mean"], "mean")
         lines.append(
-            f"bill total {row['period']:{label}}: P50 {format_money(middle)} "
+            f"bill total {row['period']:{label}}: {name} {format_money(middle)} "
             f"{currency} ({lo.upper()} {format_money(row[lo])} - {hi.upper()} {format_money(row[hi])}; "
             f"{format_money(row['actual_to_date'])} already observed{gap})"
         )
@@ -277,10 +338,15 @@ def totals_report(totals: RunTotals, currency: str = "USD") -> str:
     if cal.get("rows"):
         inside = round(cal["coverage"] * cal["rows"])
         wql = "n/a" if cal["wql"] is None else f"{cal['wql']:.4f}"
+        windows = f"{cal['windows']} window(s)"
+        if cal.get("backtest_windows", cal["windows"]) != cal["windows"]:
+            windows = f"{cal['windows']} of {cal['backtest_windows']} windows scored"
         lines.append(
-            f"totals backtest ({cal['windows']} window(s), periods {', '.join(cal['periods'])}): {inside} of "
+            f"totals backtest ({windows}, periods {', '.join(cal['periods'])}): {inside} of "
             f"{cal['rows']} totals inside {cal['band'].upper()} ({cal['coverage']:.0%}, goal 70-90%; adding "
-            f"the series' bands: {cal['sum_of_quantiles_coverage']:.0%}), WQL {wql} (summary.json: totals)"
+            f"the series' bands: {cal['sum_of_quantiles_coverage']:.0%}), WQL {wql}"
+            f"{'; in-sample: one window fits and scores the dependence' if cal.get('in_sample') else ''}"
+            " (summary.json: totals)"
         )
     else:
         lines.append(f"totals backtest: {cal.get('note', 'no whole period in the backtest windows')}")

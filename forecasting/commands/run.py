@@ -177,8 +177,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--total-freq",
         choices=("M", "W", "Q"),
-        default="M",
-        help="periods of the bill totals in totals.parquet: M calendar months (default), W weeks, Q quarters",
+        default=None,
+        help="periods of the bill totals in totals.parquet: M calendar months (default, when the series' "
+        "steps fit in months), W Monday-Sunday weeks, Q calendar quarters",
     )
     p.add_argument("--csv", action="store_true", help="also write every table as CSV")
     p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")
@@ -245,6 +246,10 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
     from forecasting.forecaster import Forecaster
 
     series = load_input(args, client)
+    if args.total_freq is not None:  # before the fit: an impossible request must not cost the backtest
+        from forecasting.totals import check_nesting
+
+        check_nesting(series.freq, args.total_freq)
     info = dict(series.info)
     info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"
     show = not args.quiet and progress_enabled(args.progress)
@@ -282,5 +287,6 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
         from forecasting.totals_backtest import totals_report
 
         report = _report(fc, forecasts, out, time.perf_counter() - start).rsplit("\n", 1)
-        print("\n".join([report[0], totals_report(totals, currency), report[1]]))
+        middle = [totals_report(totals, currency)] if totals is not None else []
+        print("\n".join([report[0], *middle, report[1]]))
     return 0

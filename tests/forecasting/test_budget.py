@@ -59,16 +59,18 @@ def test_run_writes_totals_with_calibration_and_hashes(run_out):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["totals"]["beyond_horizon_steps"] == 11
     calibration = summary["totals"]["calibration"]
-    # Two windows of 20 days end 2025-06-10 and 2025-06-30: May and June are each whole in one window.
-    assert calibration["periods"] == ["2025-05-01", "2025-06-01"]
-    assert calibration["rows"] == 2 * (1 + 2 + 3)
+    # Two windows of 20 days end 2025-06-10 and 2025-06-30: May is 21 days observed and 10 forecast in the
+    # first, too little forecast to judge a band; June is whole in the second.
+    assert calibration["periods"] == ["2025-06-01"]
+    assert calibration["rows"] == 1 + 2 + 3
+    assert calibration["in_sample"] is False
     assert 0.0 <= calibration["coverage"] <= 1.0
     assert calibration["wql"] > 0
     manifest = json.loads((out / "manifest.json").read_text())["files"]
     assert {"totals.parquet", "totals-daily.parquet", "totals-samples.parquet"} <= set(manifest)
     assert "bill total 2025-07: P50" in printed
     assert "its last 11 step(s) forecast beyond the horizon to close the period" in printed
-    assert "totals backtest (2 window(s)" in printed
+    assert "totals backtest (1 of 2 windows scored, periods 2025-06-01)" in printed
 
 
 def test_total_band_is_narrower_than_the_series_bands_added_up(run_out):

@@ -9,8 +9,8 @@ import pytest
 from scipy.special import ndtri
 
 from forecasting.copula import Dependence, estimate_dependence, normal_scores, quantile_function
-from forecasting.errors import DataError
-from forecasting.totals import BillTotals, period_starts
+from forecasting.errors import DataError, DataWarning
+from forecasting.totals import BillTotals, check_nesting, period_starts
 from forecasting.totals_backtest import backtest_totals, calibration_summary
 
 QS = (0.1, 0.5, 0.9)
@@ -175,10 +175,12 @@ def test_calibration_counts_totals_inside_the_band_and_scores_wql():
         "key": ["total", "x", "y", "z"], "period": pd.Timestamp("2025-02-01"),
         "actual": [100.0, 50.0, 30.0, 25.0], "p10": [90.0, 40.0, 31.0, 20.0],
         "p50": [100.0, 45.0, 33.0, 25.0], "p90": [110.0, 55.0, 35.0, 30.0],
-        "mean": 0.0, "sum_lower": 0.0, "sum_upper": 1000.0,
+        "mean": 0.0, "sum_lower": 0.0, "sum_upper": 1000.0, "forecast_share": [1.0, 1.0, 0.6, 1.0],
+        "in_sample": True,
     })  # fmt: skip
     summary = calibration_summary(scored, QS)
     assert summary["coverage"] == 0.75
+    assert (summary["min_forecast_share"], summary["in_sample"]) == (0.6, True)
     assert summary["sum_of_quantiles_coverage"] == 1.0
     # Pinball losses by hand: P10 1 + 1 + 0.9 + 0.5, P50 0 + 2.5 + 1.5 + 0, P90 1 + 0.5 + 0.5 + 0.5.
     assert summary["wql"] == pytest.approx(2 * (3.4 + 4.0 + 2.5) / 3 / 205.0)
@@ -354,3 +356,93 @@ def test_a_series_missing_from_some_windows_keeps_a_unit_variance():
     np.testing.assert_allclose(np.diag(gram), 1.0, atol=1e-9)
     z = dependence.sample(np.random.default_rng(1), 20_000, 3)
     assert z[..., 3].std() == pytest.approx(1.0, abs=0.03)
+
+
+def test_monthly_series_count_calendar_steps_not_a_fixed_day_gap():
+    """MS steps from February: every month holds one step (a 28-day first gap used to count March as 2)."""
+    ds = pd.date_range("2026-02-01", periods=6, freq="MS")
+    fc = pd.DataFrame({"unique_id": "a", "ds": ds, **BAND})
+    hist = pd.DataFrame(
+        {"unique_id": "a", "ds": pd.date_range("2024-02-01", "2026-01-01", freq="MS"), "y": 10.0}
+    )
+    for freq in ("MS", None):  # given, or inferred from the forecast dates
+        totals = BillTotals(QS, n_paths=200, freq=freq).fit(None, _dims(["a"])).predict(fc, hist)
+        assert totals.table["missing_steps"].tolist() == [0] * 6
+        quarters = BillTotals(QS, "Q", n_paths=200, freq=freq).fit(None, _dims(["a"])).predict(fc, hist)
+        # Q1 2026: January observed, February and March forecast; Q3: July forecast, August and September not.
+        table = quarters.table.set_index("period")
+        assert table.loc["2026-01-01", ["observed_steps", "forecast_steps", "missing_steps"]].tolist() == [
+            1,
+            2,
+            0,
+        ]
+        assert table.loc["2026-07-01", ["observed_steps", "forecast_steps", "missing_steps"]].tolist() == [
+            0,
+            1,
+            2,
+        ]
+
+
+def test_periods_that_cut_through_the_steps_are_refused():
+    with pytest.raises(DataError, match=r"--total-freq M: a step of the series \(W-SUN\) does not fit"):
+        check_nesting("W-SUN", "M")
+    with pytest.raises(DataError, match=r"Fix: use --total-freq M or Q"):
+        check_nesting("MS", "W")
+    for freq, total in [("D", "W"), ("h", "M"), ("MS", "Q"), ("ME", "M"), ("W-MON", "W")]:
+        check_nesting(freq, total)
+
+
+def _weekly_file(tmp_path) -> str:
+    ds = pd.date_range("2024-01-07", periods=80, freq="W-SUN")
+    frame = pd.DataFrame({"unique_id": "a", "ds": ds, "y": 100.0 + np.arange(80) % 5})
+    path = tmp_path / "weekly.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_forecast_run_refuses_an_impossible_total_freq_before_fitting(tmp_path, capsys):
+    from forecasting.cli import main
+
+    out = tmp_path / "out"
+    args = ["run", _weekly_file(tmp_path), "-o", str(out), "--horizon", "4", "--models", "naive", "-q"]
+    assert main([*args, "--total-freq", "M"]) == 2
+    assert "--total-freq M: a step of the series (W-SUN) does not fit" in capsys.readouterr().err
+    assert not out.exists()
+    # Without --total-freq the run goes on, without totals, and says why.
+    with pytest.warns(DataWarning, match="no bill totals"):
+        assert main(args) == 0
+    assert (out / "forecasts.parquet").exists()
+    assert not (out / "totals.parquet").exists()
+
+
+def test_series_forecast_from_their_own_ends_get_no_totals(long_frame):
+    from forecasting.forecaster import Forecaster
+    from forecasting.totals_backtest import forecast_with_totals
+
+    df = long_frame({"a": np.full(90, 1.0), "b": np.full(120, 100.0)})
+    fc = Forecaster(models=["naive"], n_windows=1, ends="own").fit(df, h=10)
+    with pytest.warns(DataWarning, match="end on 2 different dates"):
+        forecasts, totals = forecast_with_totals(fc, 10)
+    assert totals is None
+    assert forecasts.groupby("unique_id").size().tolist() == [10, 10]
+
+
+def test_overlapping_windows_do_not_fit_the_dependence_that_scores_them():
+    """Windows sharing days hold each other's actuals: only windows apart fit a scored window's copula."""
+    ids = ["a", "b"]
+    rows = []
+    for cutoff in pd.to_datetime(["2025-01-31", "2025-02-14", "2025-03-31"]):
+        days = pd.date_range(cutoff + pd.Timedelta(days=1), periods=31)
+        rows += [{"unique_id": u, "cutoff": cutoff, "ds": d, "y": 10.0, **BAND} for u in ids for d in days]
+    backtest = pd.DataFrame(rows)
+    history = _history(ids, "2024-10-01", "2025-05-31")
+    # Windows 1 (1 Feb - 3 Mar) and 2 (15 Feb - 17 Mar) share days: neither may fit the other's copula.
+    pair = backtest[backtest["cutoff"] < pd.Timestamp("2025-03-01")]
+    alone = backtest_totals(pair, history, _dims(ids), QS, n_paths=200)
+    assert alone["cutoff"].nunique() == 2
+    assert alone["in_sample"].all()
+    # With window 3 (April) apart from both, each is fitted on it.
+    scored = backtest_totals(backtest, history, _dims(ids), QS, n_paths=200)
+    assert scored["cutoff"].nunique() == 3
+    assert not scored["in_sample"].any()
+    assert calibration_summary(alone, QS)["dependence"].startswith("fitted on the same window (in-sample")
