@@ -34,7 +34,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--from", dest="before", required=True, metavar="PERIOD", help="the earlier period")
     p.add_argument("--to", dest="after", required=True, metavar="PERIOD", help="the later period")
     p.add_argument(
-        "--forecast", metavar="OUT", help="a `forecast run` folder: the later period is its forecast (mean)"
+        "--forecast",
+        metavar="OUT",
+        help="a `forecast run` folder: the later period (a month of its totals.parquet) is the run's "
+        "expected total of that whole month (mean: observed days plus forecast), as `forecast budget` has it",
     )
     p.add_argument("--top", type=int, default=10, metavar="N", help="rows shown per dimension (default: 10)")
     p.add_argument("-o", "--output", metavar="FILE", help="also write every row (.csv or .parquet)")
@@ -70,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
     from costrec.atomic import write_frame
     from forecasting.drivers import cost_drivers, parse_period
     from forecasting.errors import DataError
-    from forecasting.lookup import load_run
 
     if args.top < 1:
         raise DataError(f"--top takes a positive number of rows; got {args.top}")
@@ -88,8 +90,15 @@ def run(args: argparse.Namespace) -> int:
             f"INPUT {args.input!r} has no dimension column to explain a change by (only unique_id, ds, y); "
             "prepare it with --dims service,account"
         )
-    forecast = load_run(args.forecast).forecasts if args.forecast else None
-    drivers = cost_drivers(df, before, after, dims, forecast=forecast)
+    if args.forecast:
+        from forecasting.budget import load_totals
+
+        run_totals = load_totals(args.forecast)
+        drivers = cost_drivers(
+            df, before, after, dims, totals=run_totals.table, total_freq=run_totals.total_freq
+        )
+    else:
+        drivers = cost_drivers(df, before, after, dims)
     if args.output:
         write_frame(drivers.table, args.output)
     if args.json:
