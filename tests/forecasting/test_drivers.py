@@ -180,3 +180,74 @@ def test_cli_prints_json_and_writes_rows(tmp_path: Path, capsys) -> None:
     assert len(pd.read_csv(out)) == 4
     assert main(["drivers", str(path), "--from", "2025-05", "--to", "2024-06"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = main(["drivers", *argv])
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
+def _strict(text: str) -> dict:
+    """Parse JSON as other languages do: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_cli_dims_are_used_as_named_and_a_typo_fails(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "series.parquet"
+    _bill().to_parquet(path)
+    period = ["--from", "2025-05", "--to", "2025-06", "--json"]
+    code, out, _ = _cli([str(path), *period, "--dims", "account"], capsys)
+    assert code == 0
+    assert {row["dimension"] for row in _strict(out)["drivers"]} == {"account"}
+    code, out, _ = _cli([str(path), *period], capsys)  # not given: service,account
+    assert {row["dimension"] for row in _strict(out)["drivers"]} == {"service", "account"}
+    code, out, err = _cli([str(path), *period, "--dims", "servce"], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "no column 'servce'. Did you mean 'service'?" in err
+
+
+def test_cli_json_is_strict_when_nothing_changed(tmp_path: Path, capsys) -> None:
+    """Every day of the bill is alike, so two days have no change and no share of it: null, not NaN."""
+    path = tmp_path / "series.parquet"
+    _bill().to_parquet(path)
+    code, out, _ = _cli([str(path), "--from", "2025-06-01", "--to", "2025-06-02", "--json"], capsys)
+    assert code == 0
+    got = _strict(out)
+    assert got["change"] == 0.0
+    assert [row["share"] for row in got["drivers"]] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--from", "2025-06", "--to", "2025-06-14"], "--from 2025-06 is a month and --to 2025-06-14 a day"),
+        (["--from", "2025-05", "--to", "2025-06", "-o", "{out}/dr.txt"], "name a .csv or .parquet file"),
+        (["--from", "2025-05", "--to", "2025-06", "-o", "{out}/dr"], "name a .csv or .parquet file"),
+    ],
+)
+def test_cli_refuses_with_one_line_and_writes_nothing(tmp_path: Path, capsys, extra, message) -> None:
+    path = tmp_path / "series.parquet"
+    _bill().to_parquet(path)
+    out = tmp_path / "out"
+    code, printed, err = _cli([str(path), *(a.format(out=out) for a in extra)], capsys)
+    assert (code, printed) == (2, "")
+    assert err.count("\n") == 1
+    assert message in err
+    assert not out.exists()
+
+
+def test_cli_writes_parquet_rows(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "series.parquet"
+    _bill().to_parquet(path)
+    target = tmp_path / "out" / "dr.parquet"
+    code, _, _ = _cli([str(path), "--from", "2025-05", "--to", "2025-06", "-o", str(target)], capsys)
+    assert code == 0
+    rows = pd.read_parquet(target)
+    assert len(rows) == 4
+    assert rows["change"].abs().is_monotonic_decreasing
