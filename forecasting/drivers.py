@@ -5,8 +5,10 @@ the period after, its change, and its share of the total change, largest contrib
 comparison "drivers" of AWS Cost Explorer and the impact analysis of Lookout for Metrics. Within one
 dimension the changes add up to the total change exactly, so the shares of a dimension sum to 1.
 
-The "after" period can be actuals or a forecast (the ``mean`` of a ``forecast run``: means add up, so a
-period's expected total is the sum of its rows' means).
+The "after" period can be actuals or a forecast: the expected totals (``mean``) of a ``forecast run``'s
+``totals.parquet``, which cover the whole period (its observed days, the forecast, and the days forecast
+past the horizon to close it), so a month is compared with a whole month and the figures agree with
+``forecast budget``. Summing ``forecasts.parquet`` instead would miss the days outside ``--horizon``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class Period:
     label: str
     start: pd.Timestamp
     end: pd.Timestamp
+
+    @property
+    def unit(self) -> str:
+        """``"day"`` or ``"month"``: comparing periods of different units compares unlike amounts."""
+        return "day" if self.end - self.start == pd.Timedelta(days=1) else "month"
 
     def holds(self, ds: pd.Series) -> pd.Series:
         """Which dates lie in the period."""
@@ -112,9 +119,65 @@ class Drivers:
         return head.reset_index(drop=True)
 
 
-def _totals(frame: pd.DataFrame, period: Period, dims: Sequence[str], value: str) -> pd.DataFrame:
+def _text(values: pd.Series) -> pd.Series:
+    """Dimension values as the text keys both sides are matched on (missing values: ``(none)``).
+
+    ``astype("str")`` first, as :class:`forecasting.totals.BillTotals` writes its keys, so an actual's
+    value and a run's key for the same value are the same text (``12`` and ``"12"`` alike).
+    """
+    return values.astype("str").astype("string").fillna("(none)")
+
+
+def _sums(frame: pd.DataFrame, period: Period, dim: str, value: str) -> pd.Series:
     rows = frame[period.holds(frame["ds"])]
-    return rows.groupby(list(dims), dropna=False, observed=True)[value].sum().reset_index()
+    sums = rows.groupby(dim, dropna=False, observed=True)[value].sum()
+    return sums.groupby(_text(sums.index.to_series()).to_numpy()).sum()
+
+
+def _check_periods(before: Period, after: Period) -> None:
+    if before.unit != after.unit:
+        raise DataError(
+            f"--from {before.label} is a {before.unit} and --to {after.label} a {after.unit}; compare two "
+            "months (--from 2025-05 --to 2025-06) or two days (--from 2025-06-13 --to 2025-06-14)"
+        )
+    if after.start < before.end:
+        raise DataError(
+            f"--to {after.label} must be later than --from {before.label} and not overlap it; pass the "
+            "earlier period as --from"
+        )
+
+
+def _forecast_sums(totals: pd.DataFrame, after: Period, dims: Sequence[str], total_freq: str) -> pd.DataFrame:
+    """The run's expected totals (``mean``) of the ``after`` period: ``level, key, mean`` rows.
+
+    Raises:
+        DataError: The run's totals are not by calendar month, ``after`` is not one of their periods, or a
+            dimension is not one of their levels.
+    """
+    periods = sorted(pd.DatetimeIndex(totals["period"].unique()))
+    if total_freq != "M":
+        listed = ", ".join(f"{p:%Y-%m-%d}" for p in periods)
+        raise DataError(
+            f"--forecast: the run's totals are by {'week' if total_freq == 'W' else 'quarter'} (total_freq "
+            f"{total_freq}: {listed}), drivers compare months; rerun `forecast run` with --total-freq M"
+        )
+    listed = ", ".join(f"{p:%Y-%m}" for p in periods)
+    if after.unit != "month" or after.start not in periods:
+        raise DataError(
+            f"--to {after.label}: the run's totals cover the month(s) {listed}; pass one of them as --to, "
+            "or rerun `forecast run` with a --horizon that reaches the month"
+        )
+    levels = [lv for lv in dict.fromkeys(totals["level"]) if lv != "total"]
+    missing = [d for d in dims if d not in levels]
+    if missing:
+        hint = did_you_mean(missing[0], levels, listed=0)  # the message lists them all
+        raise DataError(
+            f"--dims: the run's totals have no level {missing[0]!r}.{hint} "
+            f"Levels: {', '.join(levels) or 'none (one total series)'}; pass those, or rerun `forecast run` "
+            f"with --dims {','.join(dims)}"
+        )
+    rows = totals[pd.DatetimeIndex(totals["period"]) == after.start]
+    return rows[["level", "key", "mean"]]
 
 
 def cost_drivers(
@@ -123,54 +186,67 @@ def cost_drivers(
     after: Period,
     dims: Sequence[str],
     *,
-    forecast: pd.DataFrame | None = None,
+    totals: pd.DataFrame | None = None,
+    total_freq: str = "M",
 ) -> Drivers:
     """Each dimension value's contribution to the change in cost from ``before`` to ``after``.
 
     Args:
         series: Actual costs: ``ds, y`` plus the dimension columns (e.g. a loaded series' ``df``).
         before: The earlier period (actuals).
-        after: The later period: actuals, or forecast when ``forecast`` is given.
+        after: The later period: actuals, or the run's forecast when ``totals`` is given.
         dims: Dimension columns to explain the change by.
-        forecast: ``forecasts.parquet`` of a run (``ds, mean`` plus the dimension columns): the after
-            period's costs are its expected values.
+        totals: ``totals.parquet`` of a run (``level, key, period, mean``, e.g.
+            :func:`forecasting.budget.load_totals`'s ``table``): the after period's costs are the expected
+            totals of the whole period, observed days included.
+        total_freq: The periods of ``totals`` (``summary.json``'s ``totals.total_freq``); only calendar
+            months (``M``) can be compared.
 
     Raises:
-        DataError: A dimension that is not a column (with the closest name), a period the data do not
-            cover, or ``after`` not later than ``before``.
+        DataError: A dimension that is not a column (with the closest name) or not a level of ``totals``,
+            a period the data do not cover, periods of different units (a month and a day) or ``after``
+            not later than ``before``.
     """
-    if not after.start > before.start:
-        raise DataError(f"--to {after.label} must be later than --from {before.label}")
-    later = series if forecast is None else forecast
-    value_after = "y" if forecast is None else "mean"
-    for frame, name in ((series, "the series"), (later, "the forecast")):
-        missing = [d for d in dims if d not in frame.columns]
-        if missing:
-            known = [c for c in frame.columns if c not in ("unique_id", "ds", "y", "model", "mean", "cutoff")]
-            hint = did_you_mean(missing[0], known, listed=0)  # the message lists them all
-            raise DataError(
-                f"--dims: {name} have no column {missing[0]!r}.{hint} Known dimensions: {', '.join(known)}."
-            )
-    for frame, period, flag in ((series, before, "--from"), (later, after, "--to")):
-        if not period.holds(frame["ds"]).any():
-            first, last = frame["ds"].min(), frame["ds"].max()
-            raise DataError(
-                f"{flag} {period.label}: no data in that period; the "
-                f"{'forecast' if frame is forecast else 'series'} spans {first:%Y-%m-%d} to {last:%Y-%m-%d}"
-            )
-    rows = []
-    total_before = float(series.loc[before.holds(series["ds"]), "y"].sum())
-    total_after = float(later.loc[after.holds(later["ds"]), value_after].sum())
-    change = total_after - total_before
+    _check_periods(before, after)
+    if not dims:
+        raise DataError("--dims: no dimension to explain the change by; name one, e.g. service,account")
     for dim in dims:
-        a = _totals(series, before, [dim], "y").rename(columns={"y": "before"})
-        b = _totals(later, after, [dim], value_after).rename(columns={value_after: "after"})
-        both = a.merge(b, on=dim, how="outer").fillna({"before": 0.0, "after": 0.0})
+        if dim not in series.columns:
+            known = [c for c in series.columns if c not in ("unique_id", "ds", "y")]
+            hint = did_you_mean(dim, known, listed=0)  # the message lists them all
+            raise DataError(
+                f"--dims: the series have no column {dim!r}.{hint} Known dimensions: {', '.join(known)}."
+            )
+    expected = None if totals is None else _forecast_sums(totals, after, dims, total_freq)
+    checks = [(before, "--from")] if expected is not None else [(before, "--from"), (after, "--to")]
+    for period, flag in checks:
+        if not period.holds(series["ds"]).any():
+            first, last = series["ds"].min(), series["ds"].max()
+            raise DataError(
+                f"{flag} {period.label}: no data in that period; the series spans "
+                f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+            )
+    total_before = float(series.loc[before.holds(series["ds"]), "y"].sum())
+    if expected is None:
+        total_after = float(series.loc[after.holds(series["ds"]), "y"].sum())
+    else:
+        total_after = float(expected.loc[expected["level"] == "total", "mean"].sum())
+    change = total_after - total_before
+    rows = []
+    for dim in dims:
+        was = _sums(series, before, dim, "y")
+        if expected is None:
+            now = _sums(series, after, dim, "y")
+        else:
+            mine = expected[expected["level"] == dim]
+            now = mine["mean"].groupby(_text(mine["key"]).to_numpy()).sum()
+        both = pd.DataFrame({"before": was, "after": now}).fillna(0.0)
+        both = both.rename_axis("value").reset_index()
         both["change"] = both["after"] - both["before"]
         both["share"] = both["change"] / change if change != 0 else np.nan
-        rows.append(both.rename(columns={dim: "value"}).assign(dimension=dim))
+        rows.append(both.assign(dimension=dim))
     table = pd.concat(rows, ignore_index=True)[["dimension", "value", "before", "after", "change", "share"]]
-    table["value"] = table["value"].astype("string").fillna("(none)")
+    table["value"] = table["value"].astype("string")
     table = table.iloc[np.argsort(-table["change"].abs().to_numpy(), kind="stable")].reset_index(drop=True)
-    label = f"{after.label} (forecast)" if forecast is not None else after.label
+    label = f"{after.label} (forecast)" if totals is not None else after.label
     return Drivers(table, total_before, total_after, (before.label, label))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from costrec.atomic import check_output_path
@@ -13,7 +15,7 @@ from forecasting.commands.run import add_series_input_arguments, load_input
 if TYPE_CHECKING:
     from forecasting.drivers import Drivers
 
-__all__ = ["add_parser", "format_drivers", "run"]
+__all__ = ["add_parser", "drivers_json", "format_drivers", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,10 +33,16 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     add_series_input_arguments(p)
+    # None tells "not given" (service,account where the series have them, else all their dimensions) from
+    # a --dims that names columns.
+    p.set_defaults(dims=None)
     p.add_argument("--from", dest="before", required=True, metavar="PERIOD", help="the earlier period")
     p.add_argument("--to", dest="after", required=True, metavar="PERIOD", help="the later period")
     p.add_argument(
-        "--forecast", metavar="OUT", help="a `forecast run` folder: the later period is its forecast (mean)"
+        "--forecast",
+        metavar="OUT",
+        help="a `forecast run` folder: the later period (a month of its totals.parquet) is the run's "
+        "expected total of that whole month (mean: observed days plus forecast), as `forecast budget` has it",
     )
     p.add_argument("--top", type=int, default=10, metavar="N", help="rows shown per dimension (default: 10)")
     p.add_argument("-o", "--output", metavar="FILE", help="also write every row (.csv or .parquet)")
@@ -65,45 +73,66 @@ def format_drivers(drivers: Drivers, top: int = 10) -> str:
     return "\n".join(lines)
 
 
+def _json_value(value: object) -> object:
+    """A table cell for strict JSON: NaN (a share of a zero change) becomes ``null``."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def drivers_json(drivers: Drivers) -> str:
+    """One strict JSON object (JSON has no ``NaN``): the two totals, the change and every row."""
+    rows = [{k: _json_value(v) for k, v in row.items()} for row in drivers.table.to_dict(orient="records")]
+    return json.dumps(
+        {
+            "before": {"period": drivers.labels[0], "total": drivers.before},
+            "after": {"period": drivers.labels[1], "total": drivers.after},
+            "change": drivers.change,
+            "drivers": rows,
+        },
+        allow_nan=False,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast drivers`` and return the exit status."""
     from costrec.atomic import write_frame
     from forecasting.drivers import cost_drivers, parse_period
     from forecasting.errors import DataError
-    from forecasting.lookup import load_run
+    from forecasting.options import DEFAULT_DIMS
 
     if args.top < 1:
         raise DataError(f"--top takes a positive number of rows; got {args.top}")
     if args.output:
+        if Path(args.output).suffix.lower() not in (".csv", ".parquet"):
+            raise DataError(f"-o/--output: cannot write {args.output!r}; name a .csv or .parquet file")
         check_output_path(args.output)
     before, after = parse_period(args.before, "--from"), parse_period(args.after, "--to")
+    # --dims given or not: a billing export is prepared with it (prepare's default when not given); a
+    # dimension asked for by name must exist, so a typo is an error, not a silent fallback.
+    asked = args.dims
+    if asked is None:
+        args.dims = ",".join(DEFAULT_DIMS)
     series = load_input(args)
     df = series.df
-    wanted = [d.strip() for d in str(args.dims).split(",") if d.strip()]
-    dims = [d for d in wanted if d in df.columns] or [
-        c for c in df.columns if c not in ("unique_id", "ds", "y")
-    ]
+    known = [c for c in df.columns if c not in ("unique_id", "ds", "y")]
+    if asked is None:
+        dims = [d for d in DEFAULT_DIMS if d in known] or known
+    else:
+        dims = [d.strip() for d in str(asked).split(",") if d.strip()]
     if not dims:
         raise DataError(
             f"INPUT {args.input!r} has no dimension column to explain a change by (only unique_id, ds, y); "
             "prepare it with --dims service,account"
         )
-    forecast = load_run(args.forecast).forecasts if args.forecast else None
-    drivers = cost_drivers(df, before, after, dims, forecast=forecast)
-    if args.output:
-        write_frame(drivers.table, args.output)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "before": {"period": drivers.labels[0], "total": drivers.before},
-                    "after": {"period": drivers.labels[1], "total": drivers.after},
-                    "change": drivers.change,
-                    "drivers": drivers.table.to_dict(orient="records"),
-                },
-                default=float,
-            )
+    if args.forecast:
+        from forecasting.budget import load_totals
+
+        run_totals = load_totals(args.forecast)
+        drivers = cost_drivers(
+            df, before, after, dims, totals=run_totals.table, total_freq=run_totals.total_freq
         )
     else:
-        print(format_drivers(drivers, args.top))
+        drivers = cost_drivers(df, before, after, dims)
+    if args.output:
+        write_frame(drivers.table, args.output)
+    print(drivers_json(drivers) if args.json else format_drivers(drivers, args.top))
     return 0
