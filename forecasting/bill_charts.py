@@ -19,7 +19,7 @@ from forecasting.totals import period_starts
 if TYPE_CHECKING:
     from forecasting.drivers import Drivers
 
-__all__ = ["budget_chart", "month_end_chart", "period_title", "waterfall_chart"]
+__all__ = ["budget_chart", "guess_total_freq", "month_end_chart", "period_title", "waterfall_chart"]
 
 
 def period_title(start: object, total_freq: str = "M") -> str:
@@ -35,6 +35,31 @@ def period_title(start: object, total_freq: str = "M") -> str:
     return f"week of {period_label(first, 'W')}" if total_freq == "W" else period_label(first, total_freq)
 
 
+def guess_total_freq(daily: pd.DataFrame) -> str:
+    """The ``total_freq`` of running totals whose run did not say it: ``W`` when the periods start on
+    Mondays not all the 1st or last a week at most, ``Q`` when they start in quarter months and last
+    more than a month or lie three months apart, else ``M``.
+
+    A month of a few days (most of it beyond a short history's horizon) that starts on a Monday the 1st
+    reads as a week: pass ``total_freq`` where it is known.
+
+    Example:
+        >>> days = pd.date_range("2025-07-07", "2025-07-20")
+        >>> guess_total_freq(pd.DataFrame({"period": days.to_period("W").start_time, "ds": days}))
+        'W'
+    """
+    spans = daily.groupby("period")["ds"].agg(["min", "max"])
+    starts = pd.DatetimeIndex(spans.index)
+    longest = (spans["max"] - spans["min"]).max()
+    if (starts.day_of_week == 0).all() and ((starts.day != 1).any() or longest <= pd.Timedelta(days=6)):
+        return "W"
+    months = starts.year * 12 + starts.month
+    apart = len(starts) > 1 and bool((np.diff(np.sort(months)) % 3 == 0).all())
+    if (starts.month % 3 == 1).all() and (longest > pd.Timedelta(days=31) or apart):
+        return "Q"
+    return "M"
+
+
 def month_end_chart(
     daily: pd.DataFrame,
     *,
@@ -43,7 +68,7 @@ def month_end_chart(
     key: str = "total",
     budget: float | None = None,
     currency: str = "USD",
-    total_freq: str = "M",
+    total_freq: str | None = None,
     quantiles: Sequence[float] | None = None,
 ) -> Figure:
     """The running total of one period (its median and its outer quantile band) up to its last forecast day.
@@ -57,6 +82,7 @@ def month_end_chart(
         budget: Draw this amount as a line.
         currency: Axis label.
         total_freq: The run's period: ``M``, ``W`` or ``Q`` (the title and how ``period`` is read).
+            Defaults to the one the periods of ``daily`` fit (:func:`guess_total_freq`).
         quantiles: The run's quantile levels: the band spans the lowest and highest. Defaults to the levels
             whose columns ``daily`` holds.
     """
@@ -64,6 +90,7 @@ def month_end_chart(
     if rows.empty:
         raise DataError(f"no running totals for level {level!r}, key {key!r}")
     periods = sorted(pd.DatetimeIndex(rows["period"].unique()))
+    total_freq = total_freq or guess_total_freq(daily)
     if period is None:
         chosen = periods[0]
     else:

@@ -308,7 +308,7 @@ def test_run_without_a_median_labels_the_mean_and_charts_its_own_band(weekly_out
     ax = fig.axes[0]
     assert ax.get_title() == "Running total of the bill, week of 2025-06-30"
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["P5-P95", "P50"]
-    weekly = month_end_chart(bill.daily, period=pd.Timestamp("2025-07-16"), total_freq="W")
+    weekly = month_end_chart(bill.daily, period=pd.Timestamp("2025-07-16"))  # total_freq W from the days
     assert weekly.axes[0].get_title() == "Running total of the bill, week of 2025-07-14"
     daily = bill.daily[
         (bill.daily["level"] == "total") & (bill.daily["period"] == pd.Timestamp("2025-07-14"))

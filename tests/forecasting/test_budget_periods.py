@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import forecasting.budget
-from forecasting.bill_charts import month_end_chart, period_title
+from forecasting.bill_charts import guess_total_freq, month_end_chart, period_title
 from forecasting.budget import (
     LoadedTotals,
     budget_frame,
@@ -125,6 +125,26 @@ def test_quarter_chart_is_titled_with_the_quarter():
         "November 2025", "week of 2025-11-10", "2025-Q4"]  # fmt: skip
     with pytest.raises(DataError, match="not a period of the running totals; pass one of 2025-Q3, 2025-Q4"):
         month_end_chart(bill.daily, period="2026-Q1", total_freq="Q")
+    # Without total_freq the chart tells quarters from their days.
+    assert month_end_chart(bill.daily).axes[0].get_title() == "Running total of the bill, 2025-Q3"
+
+
+@pytest.mark.parametrize(
+    ("starts", "days", "freq"),
+    [
+        (["2025-07-01", "2025-08-01"], [31, 31], "M"),
+        (["2025-09-01"], [30], "M"),  # a month that starts on a Monday
+        (["2025-07-01"], [10], "M"),  # a short month in a quarter month
+        (["2025-09-01", "2025-09-08"], [7, 7], "W"),  # weeks, the first on a Monday the 1st
+        (["2025-07-07"], [3], "W"),
+        (["2025-07-01"], [92], "Q"),
+        (["2025-07-01", "2025-10-01"], [92, 20], "Q"),
+    ],
+)
+def test_guess_total_freq_from_the_days_of_each_period(starts, days, freq):
+    daily = pd.concat([pd.DataFrame({"period": pd.Timestamp(s), "ds": pd.date_range(s, periods=n)})
+                       for s, n in zip(starts, days, strict=True)])  # fmt: skip
+    assert guess_total_freq(daily) == freq
 
 
 @pytest.mark.parametrize(
