@@ -127,9 +127,14 @@ def parse_amount(value: object, what: str = "--amount", *, negative: bool = Fals
     if "," in text and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text):
         # One comma before one or two final digits is a decimal comma (1234,56 or 1.234,56): say the number.
         decimal = re.fullmatch(r"[+-]?(\d{1,3}(\.\d{3})+|\d+),\d{1,2}", text)
-        fix = f"write {text.replace('.', '').replace(',', '.')}" if decimal else "write it without commas"
-        raise DataError(f"{what}: got {value!r}; a comma may only separate thousands (1,234,567.89): {fix}, "
-                        "with a decimal point")  # fmt: skip
+        fix = (
+            text.replace(".", "").replace(",", ".")
+            if decimal
+            else "the number without commas, such as 1234.56"
+        )
+        raise DataError(
+            f"{what}: got {value!r}; a comma may only separate thousands (1,234,567.89): write {fix}"
+        )
     try:
         amount = float(text.replace(",", ""))
     except ValueError:

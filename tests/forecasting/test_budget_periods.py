@@ -163,16 +163,17 @@ def test_parse_amount_reads_thousands_separators(text, value):
 
 @pytest.mark.parametrize(
     ("text", "fix"),
-    [("1234,56", "write 1234.56,"), ("1.234,5", "write 1234.5,"), ("-0,5", "write -0.5,"),
-     ("1,2345", "write it without commas,"), (",100", "without commas"), ("1,234,56.7", "without commas"),
-     ("12,34.5", "without commas")],
+    [("1234,56", "write 1234.56"), ("1.234,5", "write 1234.5"), ("-0,5", "write -0.5"),
+     ("1,2345", "write the number without commas, such as 1234.56"),
+     (",100", "without commas, such as 1234.56"),
+     ("1,234,56.7", "without commas, such as 1234.56"), ("12,34.5", "without commas, such as 1234.56")],
 )  # fmt: skip
 def test_parse_amount_refuses_other_commas_and_says_the_number(text, fix):
     with pytest.raises(DataError) as err:
         parse_amount(text)
     message = str(err.value)
     assert message.startswith(f"--amount: got {text!r}; a comma may only separate thousands (1,234,567.89): ")
-    assert fix in message
+    assert message.endswith(fix)
     assert "\n" not in message
 
 
