@@ -24,15 +24,20 @@ def add_parser(subparsers: Any) -> None:
             "forecast budget out/forecast --amount 100000 --period 2025-07",
             'forecast budget out/forecast --amount 12000 --level service --key "AWS Lambda" --json',
             "forecast budget out/forecast --budgets budgets.csv",
+            "forecast budget out/weekly --amount 25000 --period 2025-07-28",
         ),
     )
     p.add_argument("run_folder", metavar="OUT", help="output folder of `forecast run`")
-    what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--amount", help="the budget, in the run's currency")
-    what.add_argument("--budgets", metavar="FILE.csv", help="CSV with columns level,key,period,amount")
-    p.add_argument("--period", default=None, help="YYYY-MM (default: the first period of the horizon)")
-    p.add_argument("--level", default="total", help="total (default), or a dimension such as service")
-    p.add_argument("--key", default="total", help="total (default), or a value of --level")
+    p.add_argument("--amount", help="the budget, in the run's currency (commas only between thousands)")
+    budgets = "CSV with columns level,key,period,amount, instead of --amount, --period, --level and --key"
+    p.add_argument("--budgets", metavar="FILE.csv", help=budgets)
+    period = (
+        "the period as the run's totals write it: YYYY-MM for months, YYYY-MM-DD (any day of the week) "
+        "for weeks, YYYY-Qn or YYYY-MM for quarters (default: the first period of the horizon)"
+    )
+    p.add_argument("--period", default=None, help=period)
+    p.add_argument("--level", default=None, help="total (default), or a dimension such as service")
+    p.add_argument("--key", default=None, help="a value of --level (needed unless --level is total)")
     p.add_argument("--json", action="store_true", help="print JSON (one object; a list with --budgets)")
     p.set_defaults(func=run)
 
@@ -48,7 +53,8 @@ def format_risk(risk: dict[str, Any]) -> str:
         if risk["missing_steps"]
         else ""
     )
-    p50 = format_money(risk["p50"]) if "p50" in risk else format_money(risk["mean"])
+    # The median when 0.5 is among the run's quantiles; the mean alone otherwise, never labelled P50.
+    middle = f"P50 {format_money(risk['p50'])} {cur}, " if "p50" in risk else ""
 
     def cross(date: str | None) -> str:
         return date or "not within the horizon"
@@ -57,7 +63,7 @@ def format_risk(risk: dict[str, Any]) -> str:
         f"budget {format_money(risk['amount'])} {cur} for {name}, {risk['period']}{gap}",
         f"  probability over budget: {risk['probability_over']:.1%}",
         f"  expected overrun:        {format_money(risk['expected_overrun'])} {cur}",
-        f"  forecast total:          P50 {p50} {cur}, mean {format_money(risk['mean'])} {cur} "
+        f"  forecast total:          {middle}mean {format_money(risk['mean'])} {cur} "
         f"({format_money(risk['actual_to_date'])} already observed)",
         f"  running total reaches the budget: at P50 {cross(risk['cross_date_p50'])}, "
         f"at P90 {cross(risk['cross_date_p90'])}",
@@ -67,12 +73,24 @@ def format_risk(risk: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``forecast budget`` and return the exit status."""
     from forecasting.budget import budget_risk, budget_table, load_totals, parse_amount, read_budgets
+    from forecasting.errors import DataError
     from forecasting.export import to_json
 
-    if args.amount is not None:
-        parse_amount(args.amount)  # before reading the run: a typo is reported first
+    if args.budgets is not None:
+        # The file gives every budget's level, key, period and amount: a flag beside it would be ignored.
+        given = [
+            f"--{name}" for name in ("amount", "period", "level", "key") if getattr(args, name) is not None
+        ]
+        if given:
+            them = "it" if len(given) == 1 else "them"
+            raise DataError(f"--budgets takes level, key, period and amount from the file; got "
+                            f"{', '.join(given)} as well: drop {them}, or drop --budgets")  # fmt: skip
+    elif args.amount is None:
+        raise DataError("no budget given; pass --amount A (one budget) or --budgets FILE.csv (several)")
+    else:
+        parse_amount(args.amount, negative=True)  # before reading the run: a typo is reported first
         totals = load_totals(args.run_folder)
-        risk = budget_risk(totals, args.amount, period=args.period, level=args.level, key=args.key)
+        risk = budget_risk(totals, args.amount, period=args.period, level=args.level or "total", key=args.key)
         print(json.dumps(to_json(risk)) if args.json else format_risk(risk))
         return 0
     budgets = read_budgets(args.budgets)

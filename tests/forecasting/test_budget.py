@@ -146,7 +146,10 @@ def test_budgets_file_gives_one_row_each_riskiest_first(run_out, capsys, tmp_pat
     ("args", "message"),
     [
         (["--amount", "1000", "--period", "2025-09"], "'2025-09' is outside the forecast horizon"),
-        (["--amount", "1000", "--period", "July"], "cannot read 'July' as a period"),
+        (
+            ["--amount", "1000", "--period", "July"],
+            "cannot read 'July' as a month; pass YYYY-MM, one of 2025-07",
+        ),
         (["--amount", "1000", "--level", "servic"], "Did you mean 'service'?"),
         (["--amount", "1000", "--level", "service", "--key", "AWS Lamda"], "Did you mean 'AWS Lambda'?"),
         (["--amount", "1000", "--level", "zzqx"], "not in the run's totals. Known values: 'total', "),
@@ -201,3 +204,116 @@ def test_notebook_budget_slider_table_and_chart_agree_with_the_totals(run_out):
     assert ax.lines[-1].get_ydata()[0] == pytest.approx(slider.value)  # the budget line
     with pytest.raises(DataError, match="no running totals"):
         month_end_chart(bill.daily, level="service", key="nope")
+
+
+def test_budgets_file_with_single_budget_flags_is_a_usage_error(run_out, capsys, tmp_path):
+    out, _ = run_out
+    path = tmp_path / "budgets.csv"
+    path.write_text("level,key,period,amount\ntotal,total,2025-07,1000\n")
+    for flags, named in [(["--period", "2025-07"], "--period"), (["--amount", "5"], "--amount"),
+                         (["--level", "service", "--key", "AWS Lambda"], "--level, --key")]:  # fmt: skip
+        code, text, err = _budget(out, capsys, "--budgets", str(path), *flags)
+        assert (code, text, err.count("\n")) == (2, "", 1)
+        assert f"--budgets takes level, key, period and amount from the file; got {named} as well" in err
+    code, _, err = _budget(out, capsys)
+    assert code == 2
+    assert "pass --amount A (one budget) or --budgets FILE.csv" in err
+
+
+def test_level_without_key_says_key_is_needed_and_lists_the_keys(run_out, capsys, tmp_path):
+    out, _ = run_out
+    code, _, err = _budget(out, capsys, "--amount", "100", "--level", "service")
+    assert code == 2
+    assert (
+        "--level 'service' needs --key, one service of the run's totals. Known values: 'AWS Lambda', " in err
+    )
+    assert "'total'" not in err
+    path = tmp_path / "budgets.csv"
+    path.write_text("level,key,period,amount\naccount,,2025-07,5\n")
+    code, _, err = _budget(out, capsys, "--budgets", str(path))
+    assert code == 2
+    assert (
+        "--budgets line 2: level 'account' needs a key, one account of the run's totals. Known values:" in err
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("1234,56", "--amount: got '1234,56'; a comma may only separate thousands (1,234,567.89)"),
+        ("1,2345", "got '1,2345'; a comma may only separate thousands"),
+        ("12,34.5", "got '12,34.5'"),
+    ],
+)
+def test_a_decimal_comma_is_an_error_not_a_hundred_times_the_budget(run_out, capsys, amount, message):
+    out, _ = run_out
+    code, text, err = _budget(out, capsys, "--amount", amount)
+    assert (code, text, err.count("\n")) == (2, "", 1)
+    assert message in err
+
+
+@pytest.fixture(scope="module")
+def weekly_out(tmp_path_factory: pytest.TempPathFactory, bill_series: pd.DataFrame) -> Path:
+    """A `forecast run` folder of weekly totals with --quantiles 0.05,0.95 (no median among them)."""
+    folder = tmp_path_factory.mktemp("budget-weekly")
+    series = folder / "series.parquet"
+    bill_series.to_parquet(series)
+    out = folder / "out"
+    args = ["run", str(series), "-o", str(out), "--horizon", "20", "--backtest-windows", "2",
+            "--total-freq", "W", "--quantiles", "0.05,0.95", "--models", "naive,seasonal_naive",
+            "--plots", "0"]  # fmt: skip
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(args) == 0
+    return out
+
+
+def test_weekly_periods_are_read_as_days_of_the_week(weekly_out, capsys):
+    bill = load_totals(weekly_out)
+    weeks = sorted(pd.DatetimeIndex(bill.table["period"].unique()))
+    assert [f"{w:%Y-%m-%d}" for w in weeks] == ["2025-06-30", "2025-07-07", "2025-07-14"]
+    # A Wednesday names its week; the risk and the budgets' period say the Monday.
+    code, text, _ = _budget(weekly_out, capsys, "--amount", "1000", "--period", "2025-07-09", "--json")
+    assert code == 0
+    assert json.loads(text)["period"] == "2025-07-07"
+    # YYYY-MM once meant the week holding the 1st (2025-06-30 for July): now an error in the weekly format.
+    for month in ("2025-07", "2025-08"):
+        code, text, err = _budget(weekly_out, capsys, "--amount", "1000", "--period", month)
+        assert (code, text, err.count("\n")) == (2, "", 1)
+        assert (f"--period: cannot read {month!r} as a week; pass YYYY-MM-DD (the Monday or any day of the "
+                "week), one of 2025-06-30, 2025-07-07, 2025-07-14") in err  # fmt: skip
+    code, _, err = _budget(weekly_out, capsys, "--amount", "1000", "--period", "2025-08-06")
+    assert (
+        "'2025-08-06' is outside the forecast horizon; pass one of 2025-06-30, 2025-07-07, 2025-07-14" in err
+    )
+
+
+def test_run_without_a_median_labels_the_mean_and_charts_its_own_band(weekly_out, capsys):
+    from forecasting.bill_charts import budget_chart, month_end_chart
+    from forecasting.budget import budget_frame, budget_slider
+
+    bill = load_totals(weekly_out)
+    assert bill.quantiles == (0.05, 0.95)
+    first = bill.table[bill.table["level"] == "total"].sort_values("period").iloc[0]
+    code, text, _ = _budget(weekly_out, capsys, "--amount", str(first["mean"]))
+    assert code == 0
+    total_line = next(line for line in text.splitlines() if "forecast total:" in line)
+    assert "P50" not in total_line
+    assert total_line.split(":", 1)[1].split()[:2] == ["mean", f"{first['mean']:,.2f}"]
+    slider = budget_slider(bill)
+    # The outer quantiles the run has (P5, P95) bound the slider, which starts at the mean.
+    assert slider.min < first["p5"] < slider.value < first["p95"] < slider.max
+    assert abs(slider.value - first["mean"]) <= slider.step
+    fig = budget_chart(bill, budget_frame(bill, slider.value))
+    ax = fig.axes[0]
+    assert ax.get_title() == "Running total of the bill, week of 2025-06-30"
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["P5-P95", "P50"]
+    weekly = month_end_chart(bill.daily, period=pd.Timestamp("2025-07-16"))  # total_freq W from the days
+    assert weekly.axes[0].get_title() == "Running total of the bill, week of 2025-07-14"
+    daily = bill.daily[
+        (bill.daily["level"] == "total") & (bill.daily["period"] == pd.Timestamp("2025-07-14"))
+    ]
+    top = weekly.axes[0].collections[0].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(daily["p95"].max())
