@@ -34,7 +34,7 @@ BUDGET_COLUMNS = ("level", "key", "period", "amount")
 _FILES = (TOTALS, TOTALS_DAILY, TOTALS_SAMPLES, SUMMARY)
 
 PERIOD_FORMATS: dict[str, str] = {
-    "M": "YYYY-MM",
+    "M": "YYYY-MM (or a day of the month, as totals.parquet's period 2025-07-01)",
     "W": "YYYY-MM-DD (the Monday or any day of the week)",
     "Q": "YYYY-Qn or YYYY-MM (any month of the quarter)",
 }
@@ -42,7 +42,9 @@ PERIOD_FORMATS: dict[str, str] = {
 
 # Only these shapes: pandas alone would read "July" as July of the current year, and "2025-08" as a
 # week that starts on 2025-07-28 (the week holding 1 August), a different period from the one meant.
-_PERIOD_PATTERNS = {"M": r"\d{4}-\d{2}", "W": r"\d{4}-\d{2}-\d{2}", "Q": r"\d{4}-(\d{2}|Q[1-4])"}
+# A month is also read from one of its days: totals.parquet writes periods as their first day, and a
+# budgets file built from it must be accepted. A week is never read from a month (which week?).
+_PERIOD_PATTERNS = {"M": r"\d{4}-\d{2}(-\d{2})?", "W": r"\d{4}-\d{2}-\d{2}", "Q": r"\d{4}-(\d{2}|Q[1-4])"}
 _NOUNS = {"M": "month", "W": "week", "Q": "quarter"}
 
 
@@ -164,7 +166,7 @@ def read_period(text: object, total_freq: str) -> pd.Timestamp:
         ValueError: ``text`` is not written in the format of ``total_freq`` or is no date.
 
     Example:
-        >>> read_period("2025-07-30", "W"), read_period("2025-Q3", "Q"), read_period("2025-08", "Q")
+        >>> read_period("2025-07-30", "W"), read_period("2025-Q3", "Q"), read_period("2025-07-01", "M")
         (Timestamp('2025-07-28 00:00:00'), Timestamp('2025-07-01 00:00:00'), Timestamp('2025-07-01 00:00:00'))
     """
     value = str(text).strip().upper()

@@ -148,7 +148,7 @@ def test_budgets_file_gives_one_row_each_riskiest_first(run_out, capsys, tmp_pat
         (["--amount", "1000", "--period", "2025-09"], "'2025-09' is outside the forecast horizon"),
         (
             ["--amount", "1000", "--period", "July"],
-            "cannot read 'July' as a month; pass YYYY-MM, one of 2025-07",
+            "cannot read 'July' as a month; pass YYYY-MM (or a day of the month",
         ),
         (["--amount", "1000", "--level", "servic"], "Did you mean 'service'?"),
         (["--amount", "1000", "--level", "service", "--key", "AWS Lamda"], "Did you mean 'AWS Lambda'?"),
