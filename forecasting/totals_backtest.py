@@ -60,18 +60,20 @@ def chosen_backtest(forecaster: Forecaster) -> pd.DataFrame | None:
     return chosen.sort_values(["cutoff", "unique_id", "ds"], ignore_index=True)
 
 
-def _actual_totals(history: pd.DataFrame, dims: pd.DataFrame, total_freq: str) -> pd.DataFrame:
-    """``level, key, period, actual``: observed totals of every level, key and period."""
-    # Each series' period sums first: the dimensions are joined to those, not to every day.
-    days = history[history["unique_id"].isin(dims["unique_id"])]
-    period = period_starts(days["ds"], total_freq).rename("period")
-    sums = days.groupby([days["unique_id"], period])["y"].sum()
-    hist = sums.reset_index().merge(dims, on="unique_id", how="inner")
-    frames = [hist.groupby("period", as_index=False)["y"].sum().assign(level="total", key="total")]
+def _level_sums(frame: pd.DataFrame, dims: pd.DataFrame, total_freq: str, values: list[str]) -> pd.DataFrame:
+    """``level, key, period`` and the sums of ``values``: the whole bill and each dimension value, per period.
+
+    Each series' period sums come first: the dimensions are joined to those, not to every day.
+    """
+    rows = frame[frame["unique_id"].isin(dims["unique_id"])]
+    period = period_starts(rows["ds"], total_freq).rename("period")
+    sums = rows.groupby([rows["unique_id"], period])[values].sum().reset_index()
+    sums = sums.merge(dims, on="unique_id", how="inner")
+    frames = [sums.groupby("period", as_index=False)[values].sum().assign(level="total", key="total")]
     for level in (c for c in dims.columns if c != "unique_id"):
-        part = hist.groupby([hist[level].astype("str").rename("key"), "period"], as_index=False)["y"].sum()
+        part = sums.groupby([sums[level].astype("str").rename("key"), "period"], as_index=False)[values].sum()
         frames.append(part.assign(level=level))
-    return pd.concat(frames, ignore_index=True).rename(columns={"y": "actual"})
+    return pd.concat(frames, ignore_index=True)
 
 
 def backtest_totals(
@@ -113,7 +115,7 @@ def backtest_totals(
     ids = backtest["unique_id"].unique()
     dims = dims[dims["unique_id"].isin(ids)].reset_index(drop=True)
     history = history[history["unique_id"].isin(ids)]
-    actual = _actual_totals(history, dims, total_freq)
+    actual = _level_sums(history, dims, total_freq, ["y"]).rename(columns={"y": "actual"})
     cutoffs = sorted(backtest["cutoff"].unique())
     spans = backtest.groupby("cutoff")["ds"].agg(["min", "max"])
     rows = []
@@ -135,7 +137,8 @@ def backtest_totals(
         table = table[(table["missing_steps"] == 0) & (table["forecast_steps"] >= table["observed_steps"])]
         if table.empty:
             continue
-        naive = _summed_bands(window, dims, total_freq, cols[0], cols[-1])
+        naive = _level_sums(window, dims, total_freq, [cols[0], cols[-1]])
+        naive = naive.rename(columns={cols[0]: "sum_lower", cols[-1]: "sum_upper"})
         table = table.merge(naive, on=["level", "key", "period"], how="left")
         table["sum_lower"] += table["actual_to_date"]
         table["sum_upper"] += table["actual_to_date"]
@@ -159,18 +162,6 @@ def _covers_a_period(days: pd.DatetimeIndex, total_freq: str) -> bool:
     last = days[-1] + (days[1] - days[0])
     starts = period_starts(days, total_freq).unique()
     return any(period_end(p, total_freq) <= last for p in starts)
-
-
-def _summed_bands(
-    window: pd.DataFrame, dims: pd.DataFrame, total_freq: str, lo: str, hi: str
-) -> pd.DataFrame:
-    part = window.merge(dims, on="unique_id", how="inner")
-    part = part.assign(period=period_starts(part["ds"], total_freq))
-    frames = [part.groupby("period", as_index=False)[[lo, hi]].sum().assign(level="total", key="total")]
-    for level in (c for c in dims.columns if c != "unique_id"):
-        by = part.groupby([part[level].astype("str").rename("key"), "period"], as_index=False)[[lo, hi]].sum()
-        frames.append(by.assign(level=level))
-    return pd.concat(frames, ignore_index=True).rename(columns={lo: "sum_lower", hi: "sum_upper"})
 
 
 def calibration_summary(scored: pd.DataFrame, quantiles: Sequence[float]) -> dict[str, Any]:
