@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ class RunTotals:
     seconds: float
     total_freq: str = "M"
     horizon_end: pd.Timestamp | None = None
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+    """The levels of the tables' quantile columns."""
     """The last forecast step of ``--horizon``; later days were forecast to close the last period."""
 
     @property
@@ -274,7 +277,7 @@ def forecast_with_totals(
     )
     totals = run_totals(forecaster, full, total_freq=total_freq, n_paths=n_paths)
     end = pd.Timestamp(forecasts["ds"].max())
-    return forecasts, RunTotals(totals.result, totals.calibration, totals.seconds, total_freq, end)
+    return forecasts, dataclasses.replace(totals, horizon_end=end)
 
 
 def run_totals(
@@ -297,7 +300,7 @@ def run_totals(
                                  dependence=model.dependence_ if same else None)  # fmt: skip
         calibration = calibration_summary(scored, quantiles)
         calibration["backtest_windows"] = int(backtest["cutoff"].nunique())
-    return RunTotals(result, calibration, time.perf_counter() - start, total_freq)
+    return RunTotals(result, calibration, time.perf_counter() - start, total_freq, None, tuple(quantiles))
 
 
 def totals_report(totals: RunTotals, currency: str = "USD") -> str:
@@ -305,7 +308,7 @@ def totals_report(totals: RunTotals, currency: str = "USD") -> str:
     from forecasting.money import format_money
 
     table = totals.result.table
-    cols = [c for c in table.columns if c.startswith("p") and c[1:].replace(".", "").isdigit()]
+    cols = quantile_columns(totals.quantiles)
     lo, hi = cols[0], cols[-1]
     label = {"M": "%Y-%m", "W": "week of %Y-%m-%d", "Q": "quarter from %Y-%m"}[totals.total_freq]
     lines = []

@@ -3,6 +3,8 @@ half-observed periods, the copula's estimation, and the calibration of the total
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -446,3 +448,19 @@ def test_overlapping_windows_do_not_fit_the_dependence_that_scores_them():
     assert scored["cutoff"].nunique() == 3
     assert not scored["in_sample"].any()
     assert calibration_summary(alone, QS)["dependence"].startswith("fitted on the same window (in-sample")
+
+
+def test_the_report_names_the_run_s_own_levels_and_the_mean_without_a_median():
+    from forecasting.totals_backtest import RunTotals, totals_report
+
+    levels = (0.05, 0.95)
+    fc = _forecasts(["a"], "2025-07-01", 31, {"p5": 8.0, "p95": 12.0})
+    result = (
+        BillTotals(levels, n_paths=400)
+        .fit(None, _dims(["a"]))
+        .predict(fc, _history(["a"], "2025-06-01", "2025-06-30"))
+    )
+    line = totals_report(RunTotals(result, {"rows": 0}, 0.1, "M", None, levels)).splitlines()[0]
+    assert re.fullmatch(
+        r"bill total 2025-07: mean 3[01]\d\.\d\d USD \(P5 \d+\.\d\d - P95 \d+\.\d\d; .*", line
+    )
