@@ -110,7 +110,7 @@ def check_nesting(freq: str, total_freq: str = "M") -> None:
         Traceback (most recent call last):
         ...
         forecasting.errors.DataError: --total-freq M: a step of the series (W-SUN) does not fit inside one \
-calendar month: the step from 2020-01-26 runs to 2020-02-01. Fix: give daily series.
+calendar month (for example the step from 2020-01-26 runs to 2020-02-01). Fix: give daily series.
     """
     split = _first_split(freq, total_freq)
     if split is None:
@@ -120,7 +120,8 @@ calendar month: the step from 2020-01-26 runs to 2020-02-01. Fix: give daily ser
     fix = f"use --total-freq {' or '.join(fits)}" if fits else "give daily series"
     raise DataError(
         f"--total-freq {total_freq}: a step of the series ({freq}) does not fit inside one "
-        f"{_PERIOD_NAMES[total_freq]}: the step from {start:%Y-%m-%d} runs to {end:%Y-%m-%d}. Fix: {fix}."
+        f"{_PERIOD_NAMES[total_freq]} (for example the step from {start:%Y-%m-%d} runs to {end:%Y-%m-%d}). "
+        f"Fix: {fix}."
     )
 
 

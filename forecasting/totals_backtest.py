@@ -238,7 +238,7 @@ def forecast_with_totals(
         forecaster: A fitted :class:`~forecasting.forecaster.Forecaster`.
         h: The forecast horizon.
         total_freq: ``M``, ``W`` or ``Q``; ``None`` (default) is ``M`` when the series' steps fit in
-            calendar months, else no totals.
+            calendar months, else ``Q`` or ``W`` if they fit in those, else no totals.
         n_paths: Joint sample paths.
 
     Returns:
@@ -253,12 +253,20 @@ def forecast_with_totals(
     from forecasting.totals import check_nesting
 
     if total_freq is None:
-        try:
-            check_nesting(forecaster.freq_, "M")
-        except DataError as exc:
-            warnings.warn(f"no bill totals: {exc}", DataWarning, stacklevel=2)
+        # Calendar months when the steps fit in them (days, hours, months), else the first period that
+        # holds whole steps (quarters of quarterly data, weeks of Monday-started weekly data).
+        errors = []
+        for candidate in ("M", "Q", "W"):
+            try:
+                check_nesting(forecaster.freq_, candidate)
+            except DataError as exc:
+                errors.append(exc)
+                continue
+            total_freq = candidate
+            break
+        if total_freq is None:
+            warnings.warn(f"no bill totals: {errors[0]}", DataWarning, stacklevel=2)
             return forecaster.predict(h), None
-        total_freq = "M"
     check_nesting(forecaster.freq_, total_freq)
     ends = forecaster.history_.groupby("unique_id", sort=False)["ds"].max()
     if ends.nunique() > 1:

@@ -178,8 +178,8 @@ def add_parser(subparsers: Any) -> None:
         "--total-freq",
         choices=("M", "W", "Q"),
         default=None,
-        help="periods of the bill totals in totals.parquet: M calendar months (default, when the series' "
-        "steps fit in months), W Monday-Sunday weeks, Q calendar quarters",
+        help="periods of the bill totals in totals.parquet: M calendar months, W Monday-Sunday weeks, Q "
+        "calendar quarters (default: M, or Q or W when the series' steps fit only in those)",
     )
     p.add_argument("--csv", action="store_true", help="also write every table as CSV")
     p.add_argument("--plots", type=int, default=10, metavar="N", help="fan charts of the N costliest series")

@@ -464,3 +464,15 @@ def test_the_report_names_the_run_s_own_levels_and_the_mean_without_a_median():
     assert re.fullmatch(
         r"bill total 2025-07: mean 3[01]\d\.\d\d USD \(P5 \d+\.\d\d - P95 \d+\.\d\d; .*", line
     )
+
+
+@pytest.mark.parametrize(("freq", "want"), [("D", "M"), ("MS", "M"), ("QS", "Q"), ("W-MON", "W")])
+def test_the_default_totals_are_the_first_periods_that_hold_whole_steps(long_frame, freq, want):
+    from forecasting.forecaster import Forecaster
+    from forecasting.totals_backtest import forecast_with_totals
+
+    df = long_frame({"a": 10.0 + np.arange(60) % 3}, freq=freq)
+    fc = Forecaster(models=["naive"], n_windows=0).fit(df, h=2)
+    _, totals = forecast_with_totals(fc, 2)
+    assert totals is not None
+    assert totals.total_freq == want
