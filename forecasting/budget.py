@@ -8,6 +8,7 @@ Everything is read from the run folder that ``forecast run`` wrote, so the answe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -36,15 +37,19 @@ _FILES = (TOTALS, TOTALS_DAILY, TOTALS_SAMPLES, SUMMARY)
 PERIOD_FORMATS: dict[str, str] = {
     "M": "YYYY-MM (or a day of the month, as totals.parquet's period 2025-07-01)",
     "W": "YYYY-MM-DD (the Monday or any day of the week)",
-    "Q": "YYYY-Qn or YYYY-MM (any month of the quarter)",
+    "Q": "YYYY-Qn, or YYYY-MM or a day (any month or day of the quarter, as totals.parquet's 2025-07-01)",
 }
 """How a period is written, per ``total_freq``: what :func:`read_period` reads and error messages show."""
 
 # Only these shapes: pandas alone would read "July" as July of the current year, and "2025-08" as a
 # week that starts on 2025-07-28 (the week holding 1 August), a different period from the one meant.
-# A month is also read from one of its days: totals.parquet writes periods as their first day, and a
-# budgets file built from it must be accepted. A week is never read from a month (which week?).
-_PERIOD_PATTERNS = {"M": r"\d{4}-\d{2}(-\d{2})?", "W": r"\d{4}-\d{2}-\d{2}", "Q": r"\d{4}-(\d{2}|Q[1-4])"}
+# Months and quarters are also read from one of their days: totals.parquet writes periods as their first
+# day, and a budgets file built from it must be accepted. A week is never read from a month (which week?).
+_PERIOD_PATTERNS = {
+    "M": r"\d{4}-\d{2}(-\d{2})?",
+    "W": r"\d{4}-\d{2}-\d{2}",
+    "Q": r"\d{4}-(\d{2}(-\d{2})?|Q[1-4])",
+}
 _NOUNS = {"M": "month", "W": "week", "Q": "quarter"}
 
 
@@ -96,6 +101,13 @@ def load_totals(out: str | os.PathLike[str]) -> LoadedTotals:
     folder = Path(out)
     missing = [name for name in _FILES if not (folder / name).is_file()]
     if missing:
+        summary_file = folder / SUMMARY
+        note = None
+        if summary_file.is_file():
+            with contextlib.suppress(ValueError, AttributeError):
+                note = (json.loads(summary_file.read_text(encoding="utf-8")).get("totals") or {}).get("note")
+        if note:  # the run said why it wrote none: rerunning it the same way will not help
+            raise DataError(f"{str(folder)!r} holds no bill totals: {note}")
         raise DataError(
             f"{str(folder)!r} holds no bill totals (missing {missing}); pass the -o folder of "
             "`forecast run`, or run `forecast run` again if the folder predates totals"

@@ -177,6 +177,13 @@ def _forecast_sums(totals: pd.DataFrame, after: Period, dims: Sequence[str], tot
             f"with --dims {','.join(dims)}"
         )
     rows = totals[pd.DatetimeIndex(totals["period"]) == after.start]
+    lacking = int(rows["missing_steps"].max()) if "missing_steps" in rows.columns else 0
+    if lacking:
+        steps = int(rows[["observed_steps", "forecast_steps", "missing_steps"]].iloc[0].sum())
+        raise DataError(
+            f"--to {after.label}: the run's total of that month lacks {lacking} of its {steps} steps, which "
+            "lie beyond its horizon; rerun `forecast run` with a --horizon that reaches the month's end"
+        )
     return rows[["level", "key", "mean"]]
 
 

@@ -397,6 +397,8 @@ def _write_folder(
         summary = _summary(forecaster, forecasts, {"currency": currency, **(extra or {})})
         if totals is not None:
             summary["totals"] = _totals_summary(totals)
+        elif getattr(forecaster, "totals_note_", ""):
+            summary["totals"] = {"note": forecaster.totals_note_}
         summary["outputs"] = sorted(p.relative_to(tmp).as_posix() for p in written) + [SUMMARY]
         summary["outputs"].append(MANIFEST)
         (tmp / SUMMARY).write_text(json.dumps(to_json(summary), indent=2) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from forecasting.automl import SELECT_MODES, Selection, model_order, select_mode
 from forecasting.backtest import splits
 from forecasting.errors import DataError
 from forecasting.frequency import is_auto, resolve_freq
-from forecasting.horizon import check_backtest, check_horizon
+from forecasting.horizon import check_backtest, check_horizon, max_horizon
 from forecasting.load import LoadedSeries, check_season_length
 from forecasting.models import MODELS, make_model
 from forecasting.models.base import ForecastModel
@@ -83,6 +83,11 @@ class Forecaster:
         show_progress: Show tqdm progress bars over the series.
         ends: ``"common"`` (default) or ``"own"``: how series that stop before the dataset's last period
             are treated (see above).
+        total_freq: Calendar periods of the bill totals: ``"auto"`` (default: months when the steps fit
+            in them, else quarters, else Monday-Sunday weeks), ``M``, ``W``, ``Q`` or ``None``. The chosen
+            models forecast through the end of the last period that ``h`` touches (at most ``h`` more
+            steps, within the horizon rule), in one run: ``predict(h)`` returns the first ``h`` steps,
+            ``predict(h, whole_periods=True)`` all of them (what :mod:`forecasting.totals` adds up).
 
     Attributes:
         history_: The validated history ``unique_id, ds, y``.
@@ -95,6 +100,7 @@ class Forecaster:
         cv_: The backtest forecasts of every model (``unique_id, ds, cutoff, model, y``, quantiles, ``mean``).
         selection_: Scores, pooled results, choices, leaderboard (:class:`forecasting.automl.Selection`).
         choices_: ``unique_id, model, mean_wql, basis``: the model each series uses.
+        total_freq_: The periods of the bill totals, or ``None`` (then ``totals_note_`` says why).
         timings_: Seconds spent per phase and model.
 
     Example:
@@ -118,6 +124,7 @@ class Forecaster:
         n_jobs: int | None = 1,
         show_progress: bool = False,
         ends: Literal["common", "own"] = "common",
+        total_freq: str | None = "auto",
     ) -> None:
         self.models = models
         self.quantiles = quantiles
@@ -130,6 +137,7 @@ class Forecaster:
         self.n_jobs = n_jobs
         self.show_progress = show_progress
         self.ends = ends
+        self.total_freq = total_freq
 
     # -- parameters -------------------------------------------------------------------------------------
 
@@ -227,6 +235,18 @@ class Forecaster:
         self.history_, self.dims_, self.freq_ = valid.df, valid.dims, valid.freq
         self.history_length_ = valid.history_length
         self.ended_ = valid.ended
+        from forecasting.totals import resolve_total_freq
+
+        # Before any backtest: a total_freq that cannot hold the steps must not cost the fit first.
+        self.total_freq_, self.totals_note_ = resolve_total_freq(self.freq_, self.total_freq)
+        if self.total_freq_ is not None and not _common_end(valid.df):
+            n_ends = valid.df.groupby("unique_id")["ds"].max().nunique()
+            self.total_freq_ = None
+            self.totals_note_ = (
+                f"the series end on {n_ends} different dates and are forecast from their own ends "
+                "(ends='own', --ends own), so no period holds the same days of every series; the default "
+                "--ends common gives totals"
+            )
         self.short_ = pd.DataFrame({"unique_id": pd.Series(dtype="str"), "periods": pd.Series(dtype="int64"),
                                     "model": pd.Series(dtype="str")})  # fmt: skip
         self._valid = valid
@@ -262,8 +282,13 @@ class Forecaster:
         timings: dict[str, float] = {}
         return self._backtest(valid, h, n_windows, step_size, timings, season_length)
 
-    def predict(self, h: int) -> pd.DataFrame:
+    def predict(self, h: int, *, whole_periods: bool = False) -> pd.DataFrame:
         """Forecast ``h`` periods after each series' last date with its chosen model.
+
+        Args:
+            h: The horizon (also the backtest's, at the first call).
+            whole_periods: Also return the steps after ``h`` that close its last calendar period
+                (``total_freq``); they come from the same forecast, so the first ``h`` steps are the same.
 
         Returns:
             ``unique_id, ds, model``, one column per quantile (non-decreasing left to right) and ``mean``,
@@ -277,9 +302,22 @@ class Forecaster:
         h = check_horizon(h, self.history_length_, self.freq_)
         if self.choices_ is None:
             self._choose(h)
-        if h not in self._forecasts:
-            self._forecasts[h] = self._final(h)
-        return self._forecasts[h].copy()
+        steps = self.closing_steps(h)
+        if steps not in self._forecasts:
+            self._forecasts[steps] = self._final(steps)
+        full = self._forecasts[steps]
+        if whole_periods or steps == h:
+            return full.copy()
+        return full[full.groupby("unique_id", sort=False).cumcount() < h].reset_index(drop=True)
+
+    def closing_steps(self, h: int) -> int:
+        """The steps that take ``h`` to the end of its last ``total_freq_`` period (see ``total_freq``)."""
+        if self.total_freq_ is None:
+            return h
+        from forecasting.totals import closing_steps
+
+        last = pd.Timestamp(self.history_["ds"].max())
+        return closing_steps(last, self.freq_, h, self.total_freq_, max_horizon(self.history_length_))
 
     # -- internals --------------------------------------------------------------------------------------
 

@@ -54,7 +54,9 @@ __all__ = [
     "BillTotals",
     "TotalsResult",
     "check_nesting",
+    "closing_steps",
     "period_end",
+    "resolve_total_freq",
     "period_starts",
 ]
 
@@ -126,6 +128,59 @@ calendar month (for example the step from 2020-01-26 runs to 2020-02-01). Fix: g
 
 
 _PERIOD_NAMES = {"M": "calendar month", "W": "Monday-Sunday week", "Q": "calendar quarter"}
+
+
+def resolve_total_freq(freq: str, total_freq: str | None) -> tuple[str | None, str]:
+    """The periods of a run's bill totals, and why there are none when there are none.
+
+    Args:
+        freq: The series' frequency.
+        total_freq: ``M``, ``W`` or ``Q`` (checked: it must hold whole steps), ``"auto"`` (calendar
+            months when the steps fit in them, else quarters, else Monday-Sunday weeks) or ``None`` (no
+            totals).
+
+    Returns:
+        ``(total_freq, note)``: the periods, or ``None`` with the reason in ``note``.
+
+    Raises:
+        DataError: An explicit ``total_freq`` whose periods cut through the steps (:func:`check_nesting`).
+
+    Example:
+        >>> resolve_total_freq("D", "auto"), resolve_total_freq("QS-JAN", "auto")[0]
+        (('M', ''), 'Q')
+    """
+    if total_freq is None:
+        return None, "no totals were asked for (total_freq=None)"
+    if total_freq != "auto":
+        check_nesting(freq, total_freq)
+        return total_freq, ""
+    for candidate in ("M", "Q", "W"):
+        if _first_split(freq, candidate) is None:
+            return candidate, ""
+    return None, (
+        f"no calendar period (month, quarter, Monday-Sunday week) holds whole steps of {freq}; label the "
+        "steps by the first day they cover (weeks by their Monday), or give daily series"
+    )
+
+
+def closing_steps(last: pd.Timestamp, freq: str, h: int, total_freq: str, most: int) -> int:
+    """The steps after ``last`` that take ``h`` to the end of the last period it touches.
+
+    A horizon of 30 days from 1 July ends on 30 July: the July bill needs 31 July too. The period is
+    closed only when that adds at most ``h`` steps (a total mostly made of days never backtested would
+    be a guess) and keeps the horizon within ``most`` (the horizon rule); otherwise ``h``, and the
+    period's total says how many steps it lacks.
+
+    Example:
+        >>> closing_steps(pd.Timestamp("2025-06-30"), "D", 30, "M", 243)
+        31
+    """
+    from pandas.tseries.frequencies import to_offset
+
+    offset = to_offset(freq)
+    ends = period_end(last + h * offset, total_freq)
+    steps = len(pd.date_range(last + offset, ends, freq=offset, inclusive="left"))
+    return steps if h < steps <= min(2 * h, most) else h
 
 
 def _first_split(freq: str, total_freq: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:

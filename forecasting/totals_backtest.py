@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from forecasting.copula import Dependence
-from forecasting.errors import DataError
 from forecasting.quantiles import quantile_columns
 from forecasting.totals import BillTotals, TotalsResult, period_end, period_starts
 
@@ -25,7 +24,6 @@ __all__ = [
     "chosen_backtest",
     "backtest_totals",
     "calibration_summary",
-    "closing_horizon",
     "forecast_with_totals",
     "run_totals",
     "totals_report",
@@ -41,9 +39,9 @@ class RunTotals:
     seconds: float
     total_freq: str = "M"
     horizon_end: pd.Timestamp | None = None
+    """The last forecast step of ``--horizon``; later days were forecast to close the last period."""
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     """The levels of the tables' quantile columns."""
-    """The last forecast step of ``--horizon``; later days were forecast to close the last period."""
 
     @property
     def beyond_horizon(self) -> int:
@@ -178,7 +176,9 @@ def calibration_summary(scored: pd.DataFrame, quantiles: Sequence[float]) -> dic
 
     cols = quantile_columns(quantiles)
     if scored.empty:
-        return {"rows": 0, "note": "no backtest window covers a whole period; use more --backtest-windows"}
+        return {"rows": 0, "note": "no period is scored: a backtest window must forecast at least half of a "
+                "period's steps, to its end; a --horizon of half a period or more, with --backtest-windows "
+                "reaching back over whole periods, gives some"}  # fmt: skip
 
     def measure(part: pd.DataFrame) -> dict[str, Any]:
         y = part["actual"].to_numpy(float)
@@ -206,86 +206,30 @@ def calibration_summary(scored: pd.DataFrame, quantiles: Sequence[float]) -> dic
     return out
 
 
-def closing_horizon(forecaster: Forecaster, h: int, total_freq: str = "M") -> int:
-    """The steps that take ``h`` to the end of the last period (``M``, ``W``, ``Q``) it touches.
-
-    A horizon of 30 days from 1 July ends on 30 July: the July bill needs 31 July too. Returns ``h``
-    itself when the horizon already ends a period, or when the longer horizon would break the horizon
-    rule (a third of the history): the period's total then says how many steps it lacks.
-    """
-    from pandas.tseries.frequencies import to_offset
-
-    from forecasting.horizon import max_horizon
-
-    offset = to_offset(forecaster.freq_)
-    last = pd.Timestamp(forecaster.history_["ds"].max())
-    end_of_h = last + h * offset
-    ends = period_end(end_of_h, total_freq)
-    steps = len(pd.date_range(last + offset, ends, freq=offset, inclusive="left"))
-    return steps if h < steps <= max_horizon(forecaster.history_length_) else h
-
-
 def forecast_with_totals(
-    forecaster: Forecaster, h: int, *, total_freq: str | None = None, n_paths: int = 1000
+    forecaster: Forecaster, h: int, *, n_paths: int = 1000
 ) -> tuple[pd.DataFrame, RunTotals | None]:
     """Forecast ``h`` steps and the bill totals of every period they touch, each to its end.
 
-    The one path of ``forecast run`` and the notebooks. The chosen models forecast once, through the end
-    of the last period (:func:`closing_horizon`); the forecasts returned are the first ``h`` steps of
-    that forecast, the totals use all of it.
-
-    Args:
-        forecaster: A fitted :class:`~forecasting.forecaster.Forecaster`.
-        h: The forecast horizon.
-        total_freq: ``M``, ``W`` or ``Q``; ``None`` (default) is ``M`` when the series' steps fit in
-            calendar months, else ``Q`` or ``W`` if they fit in those, else no totals.
-        n_paths: Joint sample paths.
+    The one path of ``forecast run`` and the notebooks. The forecaster's one final forecast runs
+    through the end of the last period (``Forecaster(total_freq=...)``, :meth:`Forecaster.closing_steps`);
+    the forecasts returned are its first ``h`` steps, exactly ``forecaster.predict(h)``, and the totals
+    add up all of it.
 
     Returns:
         The forecasts (``h`` steps per series) and the :class:`RunTotals`, or ``None`` with a
-        :class:`~forecasting.errors.DataWarning` when a bill total cannot be formed: series forecast
-        from different ends (``ends="own"``), or (by default) steps that straddle months.
-
-    Raises:
-        DataError: A ``total_freq`` given explicitly whose periods cut through the series' steps.
+        :class:`~forecasting.errors.DataWarning` saying why when the run has no periods to total
+        (``forecaster.totals_note_``).
     """
     from forecasting.errors import DataWarning
-    from forecasting.totals import check_nesting
 
-    if total_freq is None:
-        # Calendar months when the steps fit in them (days, hours, months), else the first period that
-        # holds whole steps (quarters of quarterly data, weeks of Monday-started weekly data).
-        errors = []
-        for candidate in ("M", "Q", "W"):
-            try:
-                check_nesting(forecaster.freq_, candidate)
-            except DataError as exc:
-                errors.append(exc)
-                continue
-            total_freq = candidate
-            break
-        if total_freq is None:
-            warnings.warn(f"no bill totals: {errors[0]}", DataWarning, stacklevel=2)
-            return forecaster.predict(h), None
-    check_nesting(forecaster.freq_, total_freq)
-    ends = forecaster.history_.groupby("unique_id", sort=False)["ds"].max()
-    if ends.nunique() > 1:
-        warnings.warn(
-            f"no bill totals: the series end on {ends.nunique()} different dates and are forecast from "
-            "their own ends (ends='own', --ends own), so no period holds the same days of every series; "
-            "the default --ends common gives totals",
-            DataWarning,
-            stacklevel=2,
-        )
-        return forecaster.predict(h), None
-    closing = closing_horizon(forecaster, h, total_freq)
-    full = forecaster.predict(closing)
-    forecasts = (
-        full if closing == h else full[full.groupby("unique_id").cumcount() < h].reset_index(drop=True)
-    )
-    totals = run_totals(forecaster, full, total_freq=total_freq, n_paths=n_paths)
-    end = pd.Timestamp(forecasts["ds"].max())
-    return forecasts, dataclasses.replace(totals, horizon_end=end)
+    forecasts = forecaster.predict(h)
+    if forecaster.total_freq_ is None:
+        warnings.warn(f"no bill totals: {forecaster.totals_note_}", DataWarning, stacklevel=2)
+        return forecasts, None
+    full = forecaster.predict(h, whole_periods=True)
+    totals = run_totals(forecaster, full, total_freq=forecaster.total_freq_, n_paths=n_paths)
+    return forecasts, dataclasses.replace(totals, horizon_end=pd.Timestamp(forecasts["ds"].max()))
 
 
 def run_totals(

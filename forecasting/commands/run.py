@@ -246,10 +246,6 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
     from forecasting.forecaster import Forecaster
 
     series = load_input(args, client)
-    if args.total_freq is not None:  # before the fit: an impossible request must not cost the backtest
-        from forecasting.totals import check_nesting
-
-        check_nesting(series.freq, args.total_freq)
     info = dict(series.info)
     info["engine"] = args.engine if client is None else f"dask ({args.scheduler or 'local cluster'})"
     show = not args.quiet and progress_enabled(args.progress)
@@ -264,12 +260,13 @@ def _run(args: argparse.Namespace, out: Path, client: Client | None, start: floa
         n_jobs=args.jobs,
         show_progress=show,
         ends=args.ends,
+        total_freq=args.total_freq or "auto",
     )
     with command_line():
         from forecasting.totals_backtest import forecast_with_totals  # numpy/scipy/sklearn, only when run
 
         fc.fit(series, h=args.horizon)
-        forecasts, totals = forecast_with_totals(fc, args.horizon, total_freq=args.total_freq)
+        forecasts, totals = forecast_with_totals(fc, args.horizon)
     info["currency"] = currency = args.currency or series.currency
     # Everything but writing the outputs; the report printed below includes that too.
     info["timings"] = {**info.get("timings", {}), "total_seconds": round(time.perf_counter() - start, 3)}

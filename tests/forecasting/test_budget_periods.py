@@ -68,14 +68,17 @@ def test_only_one_totals_class_named_loaded_totals():
         ("2025-Q3", "Q", "2025-07-01"),
         ("2025-q4", "Q", "2025-10-01"),
         ("2025-09", "Q", "2025-07-01"),
+        ("2025-07-01", "Q", "2025-07-01"),  # as totals.parquet writes it
+        ("2025-08-15", "Q", "2025-07-01"),
     ],
 )
 def test_read_period_finds_the_first_day_of_the_period(text, freq, start):
     assert read_period(text, freq) == pd.Timestamp(start)
 
 
-@pytest.mark.parametrize(("text", "freq"), [("2025-08", "W"), ("2025-07-15", "Q"),
-                                            ("2025-Q5", "Q"), ("July", "M"), ("2025-13", "M")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "freq"), [("2025-08", "W"), ("2025-Q5", "Q"), ("July", "M"), ("2025-13", "M"), ("Q3", "Q")]
+)
 def test_read_period_refuses_other_formats(text, freq):
     with pytest.raises(ValueError):
         read_period(text, freq)
@@ -98,9 +101,10 @@ def test_quarterly_budget_takes_a_quarter_or_any_of_its_months():
     # Q4 totals are 9,100 + 20 k for k = 0..99: above 10,000 when k > 45, i.e. 54 of 100.
     assert by_quarter["probability_over"] == pytest.approx(0.54)
     with pytest.raises(DataError) as err:
-        budget_risk(bill, 10_000, period="2025-07-15")
-    assert str(err.value) == ("--period: cannot read '2025-07-15' as a quarter; pass YYYY-Qn or YYYY-MM (any "
-                              "month of the quarter), one of 2025-Q3, 2025-Q4")  # fmt: skip
+        budget_risk(bill, 10_000, period="July 2025")
+    assert str(err.value) == ("--period: cannot read 'July 2025' as a quarter; pass YYYY-Qn, or YYYY-MM or a "
+                              "day (any month or day of the quarter, as totals.parquet's 2025-07-01), one of "
+                              "2025-Q3, 2025-Q4")  # fmt: skip
     with pytest.raises(
         DataError, match=r"'2026-Q1' is outside the forecast horizon; pass one of 2025-Q3, 2025-Q4"
     ):
@@ -114,8 +118,10 @@ def test_budgets_file_reads_quarter_labels_and_names_the_line():
     table = budget_table(bill, budgets)
     assert table["period"].tolist() == ["2025-Q4", "2025-Q3"]  # Q4 is 100 higher: riskier
     assert table["probability_over"].tolist() == pytest.approx([0.55, 0.5])
-    budgets.loc[1, "period"] = "2025-10-01"
-    with pytest.raises(DataError, match=r"^--budgets line 3: period: cannot read '2025-10-01' as a quarter"):
+    budgets.loc[1, "period"] = "2025-10-01"  # as totals.parquet writes Q4
+    assert budget_table(bill, budgets)["period"].tolist() == ["2025-Q4", "2025-Q3"]
+    budgets.loc[1, "period"] = "Q4 2025"
+    with pytest.raises(DataError, match=r"^--budgets line 3: period: cannot read 'Q4 2025' as a quarter"):
         budget_table(bill, budgets)
 
 

@@ -251,3 +251,12 @@ def test_cli_writes_parquet_rows(tmp_path: Path, capsys) -> None:
     rows = pd.read_parquet(target)
     assert len(rows) == 4
     assert rows["change"].abs().is_monotonic_decreasing
+
+
+def test_a_forecast_month_the_run_did_not_close_is_refused() -> None:
+    """A July total that lacks days beyond the horizon would pass for a whole month: refused, with the fix."""
+    totals = _july_totals().assign(observed_steps=0, forecast_steps=29, missing_steps=2)
+    with pytest.raises(
+        DataError, match=r"--to 2025-07: the run's total of that month lacks 2 of its 31 steps"
+    ):
+        cost_drivers(_bill(), parse_period("2025-06"), parse_period("2025-07"), ["service"], totals=totals)

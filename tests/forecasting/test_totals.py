@@ -3,6 +3,7 @@ half-observed periods, the copula's estimation, and the calibration of the total
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -12,7 +13,7 @@ from scipy.special import ndtri
 
 from forecasting.copula import Dependence, estimate_dependence, normal_scores, quantile_function
 from forecasting.errors import DataError, DataWarning
-from forecasting.totals import BillTotals, check_nesting, period_starts
+from forecasting.totals import BillTotals, check_nesting, closing_steps, period_starts
 from forecasting.totals_backtest import backtest_totals, calibration_summary
 
 QS = (0.1, 0.5, 0.9)
@@ -288,13 +289,6 @@ def test_one_window_scored_with_its_fitted_dependence_gives_the_same_table():
     pd.testing.assert_frame_equal(again, reused)
 
 
-def _fitted_on(last: str, freq: str, length: int) -> object:
-    from types import SimpleNamespace
-
-    ds = pd.date_range(end=last, periods=length, freq=freq)
-    return SimpleNamespace(freq_=freq, history_=pd.DataFrame({"ds": ds}), history_length_=length)
-
-
 @pytest.mark.parametrize(
     ("last", "freq", "h", "total_freq", "want"),
     [
@@ -303,61 +297,20 @@ def _fitted_on(last: str, freq: str, length: int) -> object:
         ("2025-06-30", "D", 32, "M", 62),  # 1 August touched: August to its end
         ("2025-06-15", "D", 10, "M", 15),  # 16-25 June: 26-30 June
         ("2025-07-02", "D", 3, "W", 4),  # Thu 3 - Sat 5 July: Sunday closes the ISO week
-        ("2025-06-30", "D", 30, "Q", 92),  # July to September
+        ("2025-06-30", "D", 30, "Q", 30),  # the quarter would need 62 more days than the 30 of h: not closed
+        ("2025-06-30", "D", 46, "Q", 92),  # 46 more: closed
         ("2025-06-01", "MS", 6, "M", 6),  # monthly steps: every month is one step
         ("2025-06-01", "MS", 4, "Q", 6),  # July-October: November and December close the quarter
     ],
 )
-def test_closing_horizon_reaches_the_end_of_the_last_period(last, freq, h, total_freq, want):
-    from forecasting.totals_backtest import closing_horizon
-
-    assert closing_horizon(_fitted_on(last, freq, 400), h, total_freq) == want  # type: ignore[arg-type]
+def test_closing_steps_reach_the_end_of_the_last_period(last, freq, h, total_freq, want):
+    assert closing_steps(pd.Timestamp(last), freq, h, total_freq, most=400) == want
 
 
-def test_closing_horizon_keeps_h_when_the_horizon_rule_forbids_more():
-    from forecasting.totals_backtest import closing_horizon
-
+def test_closing_steps_keep_h_when_the_horizon_rule_forbids_more():
     # 91 days of history allow h <= 30: 31 July would break the rule, so the total lacks it (and says so).
-    assert closing_horizon(_fitted_on("2025-06-30", "D", 91), 30, "M") == 30  # type: ignore[arg-type]
-    assert closing_horizon(_fitted_on("2025-06-30", "D", 93), 30, "M") == 31  # type: ignore[arg-type]
-
-
-def _model_scores(n_windows: int, n_series: int, steps: int, share: float, common: float) -> pd.DataFrame:
-    """Backtest rows whose normal scores follow the sampler's own model (standard normal marginals)."""
-    rng = np.random.default_rng(2)
-    rows = []
-    for cut in pd.date_range("2020-01-01", periods=n_windows, freq="60D"):
-        shared = rng.normal()
-        for s in range(n_series):
-            level = np.sqrt(common) * shared + np.sqrt(1 - common) * rng.normal()
-            z = np.sqrt(share) * level + np.sqrt(1 - share) * rng.normal(size=steps)
-            ds = cut + pd.to_timedelta(np.arange(1, steps + 1), "D")
-            rows.append(pd.DataFrame({"unique_id": f"s{s}", "cutoff": cut, "ds": ds, "y": z}))
-    return pd.concat(rows, ignore_index=True).assign(p10=ndtri(0.1), p50=0.0, p90=ndtri(0.9))
-
-
-def test_the_common_share_is_recovered_when_the_persistent_share_is_small():
-    """a = 0.05, c = 0.8: only the persistent parts carry c, so fitting c as if a were 1 finds about half."""
-    backtest = _model_scores(200, 30, 30, share=0.05, common=0.8)
-    ids = [f"s{i}" for i in range(30)]
-    dependence = estimate_dependence(backtest, ids, QS)
-    assert np.mean(dependence.day_share) == pytest.approx(0.05, abs=0.01)
-    assert dependence.level_common == pytest.approx(0.8, abs=0.1)
-    bills = dependence.sample(np.random.default_rng(0), 4000, 30).sum(axis=(1, 2))
-    observed = backtest.groupby("cutoff")["y"].sum()
-    assert bills.std() == pytest.approx(observed.std(), rel=0.1)
-
-
-def test_a_series_missing_from_some_windows_keeps_a_unit_variance():
-    """A new service backtested in 3 of 5 windows: its sampled scores are standard, not shrunk by 3/5."""
-    backtest = _model_scores(5, 4, 30, share=0.2, common=0.3)
-    cutoffs = sorted(backtest["cutoff"].unique())
-    backtest = backtest[~((backtest["unique_id"] == "s3") & backtest["cutoff"].isin(cutoffs[:2]))]
-    dependence = estimate_dependence(backtest, [f"s{i}" for i in range(4)], QS)
-    gram = dependence.factor.T @ dependence.factor
-    np.testing.assert_allclose(np.diag(gram), 1.0, atol=1e-9)
-    z = dependence.sample(np.random.default_rng(1), 20_000, 3)
-    assert z[..., 3].std() == pytest.approx(1.0, abs=0.03)
+    assert closing_steps(pd.Timestamp("2025-06-30"), "D", 30, "M", most=30) == 30
+    assert closing_steps(pd.Timestamp("2025-06-30"), "D", 30, "M", most=31) == 31
 
 
 def test_monthly_series_count_calendar_steps_not_a_fixed_day_gap():
@@ -415,6 +368,13 @@ def test_forecast_run_refuses_an_impossible_total_freq_before_fitting(tmp_path, 
         assert main(args) == 0
     assert (out / "forecasts.parquet").exists()
     assert not (out / "totals.parquet").exists()
+    note = json.loads((out / "summary.json").read_text())["totals"]["note"]
+    assert note.startswith(
+        "no calendar period (month, quarter, Monday-Sunday week) holds whole steps of W-SUN"
+    )
+    capsys.readouterr()
+    assert main(["budget", str(out), "--amount", "5"]) == 2
+    assert f"holds no bill totals: {note}" in capsys.readouterr().err
 
 
 def test_series_forecast_from_their_own_ends_get_no_totals(long_frame):
@@ -476,3 +436,24 @@ def test_the_default_totals_are_the_first_periods_that_hold_whole_steps(long_fra
     _, totals = forecast_with_totals(fc, 2)
     assert totals is not None
     assert totals.total_freq == want
+
+
+def test_the_forecasts_are_predict_h_and_the_closing_days_come_from_the_same_single_forecast(long_frame):
+    """LightGBM trains per horizon: one final forecast through 30 June serves predict(10) and the totals."""
+    from forecasting.forecaster import Forecaster
+    from forecasting.totals_backtest import forecast_with_totals
+
+    rng = np.random.default_rng(4)
+    df = long_frame({f"s{i}": 50 + 10 * i + rng.normal(0, 3, 166) for i in range(3)}, start="2025-01-01")
+    fc = Forecaster(models=["naive", "lgbm"], candidates=["lgbm"], n_windows=1).fit(df, h=10)  # ends 15 June
+    forecasts, totals = forecast_with_totals(fc, 10)
+    assert list(fc._forecasts) == [15]  # one final forecast, 16-30 June
+    pd.testing.assert_frame_equal(forecasts, fc.predict(10))
+    assert forecasts.groupby("unique_id").size().tolist() == [10, 10, 10]
+    assert totals is not None
+    assert totals.beyond_horizon == 5
+    assert totals.result.table.loc[0, ["observed_steps", "forecast_steps", "missing_steps"]].tolist() == [
+        15,
+        15,
+        0,
+    ]
