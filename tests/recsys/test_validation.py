@@ -1,4 +1,4 @@
-"""The validation split's keywords: the share held out, new users kept or held out, empty sides."""
+"""The validation split's keywords (share held out, new users) and the hybrid ranker's use of it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from recsys.dataset import Dataset
 from recsys.errors import DataError
+from recsys.models.hybrid import Hybrid
 from recsys.validation import EmptySplitError, holdout
 
 
@@ -104,3 +105,24 @@ def test_without_new_users_every_returning_user_gets_its_share(pairs, fraction, 
         # The held-out items are each user's newest.
         newest = frame.sort_values("timestamp").groupby("user_id").tail(1)
         assert _pairs(newest[newest["user_id"].isin(held.index)]) <= _pairs(split.targets)
+
+
+def test_hybrid_without_timestamps_learns_its_ranker_on_a_random_split(dataset: Dataset) -> None:
+    # The default temporal split needs timestamps; the hybrid falls back to a random share per user.
+    untimed = Dataset(
+        dataset.interactions.drop(columns="timestamp"), dataset.users, dataset.items, dataset.event_weights
+    )
+    model = Hybrid(n_estimators=20).fit(untimed)
+    assert model.booster_ is not None
+
+
+def test_hybrid_on_data_too_small_to_split_ranks_by_fusion() -> None:
+    singles = Dataset(
+        pd.DataFrame({"user_id": ["a", "b"], "item_id": ["x", "y"], "weight": 1.0}),
+        items=pd.DataFrame({"item_id": ["x", "y", "z"], "title": ["red job", "blue job", "red task"]}),
+    )
+    model = Hybrid(validation="user").fit(singles)
+    assert model.booster_ is None
+    recs = model.recommend(["a"], k=2)
+    assert len(recs) == 2
+    assert "x" not in set(recs["item_id"])
