@@ -3,7 +3,8 @@
 ``recommend train`` chooses its model on such a split: the candidates learn from one part and are
 scored on the other, then the winner is refit on everything. The default follows Amazon Personalize's
 offline metrics: each returning user's newest interactions are held out, and users with a single item
-are held out whole, as the new users that a batch run also serves.
+are held out whole, as the new users that a batch run also serves. The hybrid's LightGBM ranker learns
+its labels on the same kind of split of its own training data (a smaller share, single-item users kept).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from recsys.dataset import Dataset
 from recsys.errors import DataError
 from recsys.metadata import date_column
 
-__all__ = ["VALIDATIONS", "Holdout", "holdout"]
+__all__ = ["VALIDATIONS", "EmptySplitError", "Holdout", "holdout"]
 
 VALIDATIONS = ("auto", "user", "temporal", "random")
 # Share of a returning user's items held out (at least one), as Personalize's newest 10% but with more
@@ -25,6 +26,10 @@ VALIDATIONS = ("auto", "user", "temporal", "random")
 _USER_FRACTION = 0.2
 # Share of all interactions held out by the temporal split.
 _TEMPORAL_FRACTION = 0.1
+
+
+class EmptySplitError(DataError):
+    """A split with no target or nothing left to learn from; a caller that can do without it may go on."""
 
 
 @dataclass(frozen=True)
@@ -78,22 +83,31 @@ def _catalog(dataset: Dataset) -> pd.DataFrame:
     return pd.concat([items, extra], ignore_index=True)
 
 
-def _per_user(inter: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-    """Held-out mask: each user's newest share of items (users with 2+), single-item users whole."""
+def _per_user(inter: pd.DataFrame, rng: np.random.Generator, fraction: float, new_users: bool) -> np.ndarray:
+    """Held-out mask: each user's newest share of items (users with 2+), single-item users whole or kept."""
     if "timestamp" in inter.columns:
         key = inter["timestamp"].to_numpy()
     else:
         key = rng.random(len(inter))
+    # Equal timestamps are broken at random, not by id: an id order would hold out the same kind of item
+    # (e.g. the highest movie id) every time.
     frame = pd.DataFrame({"user_id": inter["user_id"].to_numpy(), "key": key, "tie": rng.random(len(inter))})
     ordered = frame.sort_values(["user_id", "key", "tie"], kind="stable")
     size = ordered.groupby("user_id", sort=False)["user_id"].transform("size")
     newest = size - ordered.groupby("user_id", sort=False).cumcount()
-    n_held = np.maximum(1, np.round(_USER_FRACTION * size))
-    held = (newest <= n_held) | (size == 1)
+    n_held = np.maximum(1, np.round(fraction * size))
+    held = ((newest <= n_held) & (size >= 2)) | ((size == 1) & new_users)
     return held.reindex(frame.index).to_numpy(dtype=bool)
 
 
-def holdout(dataset: Dataset, mode: str = "auto", *, seed: int = 0) -> Holdout:
+def holdout(
+    dataset: Dataset,
+    mode: str = "auto",
+    *,
+    seed: int = 0,
+    fraction: float | None = None,
+    new_users: bool = True,
+) -> Holdout:
     """Split a training dataset into a part to learn from and targets to score.
 
     Args:
@@ -104,12 +118,29 @@ def holdout(dataset: Dataset, mode: str = "auto", *, seed: int = 0) -> Holdout:
             a random order, for logs without timestamps; ``auto`` is ``user`` with timestamps, else
             ``random``.
         seed: Seed of the random order and tie breaks.
+        fraction: The share held out instead of the mode's default: of each user's items (``user``,
+            ``random``; at least one) or of all interactions (``temporal``).
+        new_users: Whether ``user`` and ``random`` hold out single-item users whole, as new users (the
+            model selection scores how new users are served), or keep them in the training part (a
+            learner that needs every interaction it can get). ``temporal`` has the new users that
+            arrive after its cut either way.
 
     Raises:
-        DataError: An unknown mode, ``temporal`` without timestamps, or a split with an empty side.
+        EmptySplitError: A split with an empty side.
+        DataError: An unknown mode or fraction, or ``temporal`` without timestamps.
+
+    Example:
+        >>> frame = pd.DataFrame({"user_id": list("aaaab"), "item_id": list("vwxyz"), "weight": 1.0,
+        ...                       "timestamp": pd.date_range("2024-01-01", periods=5)})
+        >>> split = holdout(Dataset(frame), "user", fraction=0.5, new_users=False)
+        >>> sorted(split.targets["item_id"]), sorted(split.data.interactions["item_id"])
+        (['x', 'y'], ['v', 'w', 'z'])
     """
     if mode not in VALIDATIONS:
         msg = f"--validation {mode!r} is not a validation split; use one of {', '.join(VALIDATIONS)}."
+        raise DataError(msg)
+    if fraction is not None and not 0 < fraction < 1:
+        msg = f"The validation fraction must be between 0 and 1 (exclusive); got {fraction!r}."
         raise DataError(msg)
     inter = dataset.interactions.reset_index(drop=True)
     has_time = "timestamp" in inter.columns
@@ -124,13 +155,14 @@ def holdout(dataset: Dataset, mode: str = "auto", *, seed: int = 0) -> Holdout:
         if not has_time:
             msg = "--validation temporal needs timestamps, and the interactions have none; use 'random'."
             raise DataError(msg)
-        as_of = pd.Timestamp(inter["timestamp"].quantile(1 - _TEMPORAL_FRACTION))  # type: ignore[arg-type]
+        share = _TEMPORAL_FRACTION if fraction is None else fraction
+        as_of = pd.Timestamp(inter["timestamp"].quantile(1 - share))  # type: ignore[arg-type]
         held = (inter["timestamp"] >= as_of).to_numpy()
         posted = date_column(items, "posted")
         if items is not None and posted is not None:
             items = items[~(items[posted] > as_of)]
     else:
-        held = _per_user(inter, rng)
+        held = _per_user(inter, rng, _USER_FRACTION if fraction is None else fraction, new_users)
     train = inter[~held].reset_index(drop=True)
     if not held.any() or train.empty:
         msg = (
@@ -138,7 +170,7 @@ def holdout(dataset: Dataset, mode: str = "auto", *, seed: int = 0) -> Holdout:
             f"{'no target' if not held.any() else 'nothing to learn from'}; give more interactions "
             "or choose one model with --model."
         )
-        raise DataError(msg)
+        raise EmptySplitError(msg)
     targets = inter[held].reset_index(drop=True)
     seen = dataset.seen
     if seen is not None:

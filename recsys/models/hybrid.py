@@ -1,16 +1,16 @@
 """The default recommender: ALS, content and segment-popularity candidates re-ranked by LightGBM lambdarank.
 
-The ranker learns on a validation split carved out of the training data (its newest interactions, or a
-random share without timestamps): generators fit on the older part propose candidates for the held-out
-part, and the held-out pairs are the labels. The generators are then refit on all training data. The
-evaluation test split is never seen.
+The ranker learns on a validation split carved out of the training data (:func:`recsys.validation.holdout`:
+its newest interactions, or a random share per user without timestamps): generators fit on the older part
+propose candidates for the held-out part, and the held-out pairs are the labels. The generators are then
+refit on all training data. The evaluation test split is never seen.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,13 +20,12 @@ import pandas as pd
 
 from recsys.context import Context
 from recsys.dataset import Dataset
-from recsys.errors import DataError
 from recsys.filters import Catalog, Filters, build_catalog, exclusions
-from recsys.metadata import date_column
 from recsys.models.base import Ranker, Recommender, TopK, UserBatch
 from recsys.models.candidates import SOURCES, Generators, Pool, PoolSizes
+from recsys.validation import EmptySplitError, Holdout, holdout
 
-__all__ = ["Hybrid", "validation_split"]
+__all__ = ["Hybrid"]
 
 # Fewer labelled users than this cannot train a ranker worth having; the hybrid then ranks by fusion.
 _MIN_TRAINING_GROUPS = 100
@@ -55,53 +54,6 @@ def _monotone(feature: str) -> int:
     return _MONOTONE.get(feature, 0)
 
 
-@dataclass(frozen=True)
-class _Validation:
-    data: Dataset
-    targets: pd.DataFrame
-    as_of: pd.Timestamp | None
-
-
-VALIDATIONS = ("temporal", "user")
-
-
-def validation_split(
-    dataset: Dataset, fraction: float = 0.1, seed: int = 0, mode: str = "temporal"
-) -> _Validation | None:
-    """Hold out part of the training interactions for the ranker.
-
-    ``temporal`` holds out the newest ``fraction`` of all interactions: the serving situation, with cold
-    users and new items. Items posted after the cut are removed from the input's item metadata, so they
-    are new items as they will be when serving. ``user`` holds out each user's newest ``fraction`` (at
-    least one pair, users with two or more), like Personalize's test users. Without timestamps a random
-    share is held out. Returns ``None`` when either side would be empty.
-    """
-    if mode not in VALIDATIONS:
-        msg = f"Unknown validation {mode!r}; use one of {VALIDATIONS}."
-        raise DataError(msg)
-    inter = dataset.interactions
-    as_of = None
-    if "timestamp" not in inter.columns:
-        held = np.random.default_rng(seed).random(len(inter)) < fraction
-    elif mode == "temporal":
-        as_of = pd.Timestamp(inter["timestamp"].quantile(1 - fraction))  # type: ignore[arg-type]
-        held = (inter["timestamp"] >= as_of).to_numpy()
-    else:
-        ordered = inter.sort_values(["user_id", "timestamp", "item_id"], kind="stable")
-        size = ordered.groupby("user_id", sort=False)["user_id"].transform("size")
-        newest = size - ordered.groupby("user_id", sort=False).cumcount()
-        held_sorted = (size >= 2) & (newest <= np.maximum(1, np.round(fraction * size)))
-        held = held_sorted.reindex(inter.index).to_numpy()
-    if held.all() or not held.any():
-        return None
-    items = dataset.items
-    posted = date_column(dataset.items, "posted")
-    if items is not None and posted is not None and as_of is not None:
-        items = items[~(items[posted] > as_of)]
-    data = Dataset(inter[~held].reset_index(drop=True), dataset.users, items, dataset.event_weights)
-    return _Validation(data, inter[held].reset_index(drop=True), as_of)
-
-
 class Hybrid(Recommender):
     """Candidate pooling plus a LightGBM lambdarank re-ranker over metadata features and candidate scores.
 
@@ -111,9 +63,12 @@ class Hybrid(Recommender):
         pool_segment: Candidates per user from each segment's popularity (state, occupation, ...).
         pool_popularity: Global popularity candidates per user.
         max_segments: Number of user categorical columns used as popularity segments (most filled first).
-        validation: ``"temporal"`` (default: the newest interactions overall, as when serving) or ``"user"``
-            (each user's newest, to match an evaluation that holds out per-user targets).
-        validation_fraction: Share of the training interactions the ranker learns from.
+        validation: The ranker's split (see :func:`recsys.validation.holdout`): ``"temporal"`` (default:
+            the newest interactions overall, as when serving; a random share of each user's items
+            without timestamps) or ``"user"`` (each user's newest, to match an evaluation that holds out
+            per-user targets). Users with a single item stay in the generators' training part.
+        validation_fraction: Share of the training interactions the ranker learns from (of all of them
+            under ``temporal``, of each user's under ``user``).
         max_training_users: Cap on validation users (sampled), bounding the ranker's training time.
         n_estimators: Boosting rounds.
         learning_rate: Boosting step.
@@ -166,35 +121,47 @@ class Hybrid(Recommender):
     def fit(self, dataset: Dataset) -> Self:
         """Train the ranker on a validation split, then fit the generators on all of ``dataset``."""
         self.booster_: lgb.Booster | None = None
-        val = validation_split(dataset, self.validation_fraction, self.random_state, self.validation)
-        if val is not None:
-            self.booster_ = self._train_ranker(dataset, val)
+        split = self._split(dataset)
+        if split is not None:
+            self.booster_ = self._train_ranker(dataset, split)
         self.context_ = Context.from_dataset(dataset)
         self._fit(self.context_)
         return self
 
+    def _split(self, dataset: Dataset) -> Holdout | None:
+        """The ranker's validation split, or ``None`` when the data are too small to have one."""
+        mode = self.validation
+        if mode == "temporal" and "timestamp" not in dataset.interactions.columns:
+            # The default must work on any log: without timestamps there is no newest share, and a random
+            # one still gives the ranker its labels.
+            mode = "random"
+        try:
+            # Single-item users stay in training: the generators need every interaction of small data,
+            # and the ranker learns from returning users' labels.
+            return holdout(
+                dataset,
+                mode,
+                seed=self.random_state,
+                fraction=self.validation_fraction,
+                new_users=False,
+            )
+        except EmptySplitError:
+            # Too little data for a split: the hybrid ranks by fusion of its generators instead.
+            return None
+
     def _fit(self, ctx: Context) -> None:
         self.generators_ = Generators.fit(ctx, self._als_params, self.max_segments)
 
-    def _train_ranker(self, dataset: Dataset, val: _Validation) -> lgb.Booster | None:
-        ctx = Context.from_dataset(val.data)
+    def _train_ranker(self, dataset: Dataset, split: Holdout) -> lgb.Booster | None:
+        ctx = Context.from_dataset(split.data)
         gen = Generators.fit(ctx, self._als_params, self.max_segments)
         # Every item of the full training data may be a target; the expiry filter applies at the cut.
-        ids = pd.concat(
-            [
-                dataset.interactions["item_id"],
-                *([dataset.items["item_id"]] if dataset.items is not None else []),
-            ]
-        )
-        catalog_items = pd.DataFrame({"item_id": ids.astype(str).unique()})
-        if dataset.items is not None:
-            catalog_items = catalog_items.merge(dataset.items, on="item_id", how="left")
-        catalog = build_catalog(ctx, Filters(as_of=val.as_of), catalog_items)
-        users = np.sort(val.targets["user_id"].unique().astype(object))
+        catalog = build_catalog(ctx, Filters(as_of=split.as_of), split.catalog)
+        users = split.users
         rng = np.random.default_rng(self.random_state)
         if len(users) > self.max_training_users:
             users = np.sort(rng.choice(users, self.max_training_users, replace=False))
-        labels = _grades(val.targets, dataset.event_weights)
+        labels = _grades(split.targets, dataset.event_weights)
         pools, groups, y = [], [], []
         state = gen.prepare(catalog)
         for start in range(0, len(users), self.batch_size):
