@@ -124,12 +124,16 @@ class Dependence:
             correlated = rng.standard_normal((*shape, r), dtype=np.float32) @ self.factor.astype(np.float32)
             return correlated * shared + rng.standard_normal((*shape, n), dtype=np.float32) * own
 
-        common = rng.standard_normal((n_paths, 1))
-        level = np.sqrt(self.level_common) * common + np.sqrt(1.0 - self.level_common) * draw(n_paths)
+        common = rng.standard_normal((n_paths, 1), dtype=np.float32)
+        c = np.float32(self.level_common)
+        level = np.sqrt(c) * common + np.sqrt(1 - c) * draw(n_paths)
         level = level[:, None, :]
         daily = draw(n_paths, n_days)
-        share = np.asarray(self.day_share, dtype=float)  # broadcasts over the series axis
-        return np.sqrt(share) * level + np.sqrt(1.0 - share) * daily
+        # Single precision throughout: a float64 share would promote the whole (paths, days, series) array.
+        share = np.asarray(self.day_share, dtype=np.float32)  # broadcasts over the series axis
+        daily *= np.sqrt(1 - share)
+        daily += np.sqrt(share) * level
+        return daily
 
 
 def estimate_dependence(backtest: pd.DataFrame, ids: Sequence[str], quantiles: Sequence[float]) -> Dependence:
