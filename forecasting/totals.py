@@ -118,7 +118,7 @@ calendar month (for example the step from 2020-01-26 runs to 2020-02-01). Fix: g
     if split is None:
         return
     start, end = split
-    fits = [f for f in TOTAL_FREQS if _first_split(freq, f) is None]
+    fits = _holding(freq)
     fix = f"use --total-freq {' or '.join(fits)}" if fits else "give daily series"
     raise DataError(
         f"--total-freq {total_freq}: a step of the series ({freq}) does not fit inside one "
@@ -154,9 +154,9 @@ def resolve_total_freq(freq: str, total_freq: str | None) -> tuple[str | None, s
     if total_freq != "auto":
         check_nesting(freq, total_freq)
         return total_freq, ""
-    for candidate in ("M", "Q", "W"):
-        if _first_split(freq, candidate) is None:
-            return candidate, ""
+    fits = _holding(freq)
+    if fits:
+        return fits[0], ""
     return None, (
         f"no calendar period (month, quarter, Monday-Sunday week) holds whole steps of {freq}; label the "
         "steps by the first day they cover (weeks by their Monday), or give daily series"
@@ -181,6 +181,11 @@ def closing_steps(last: pd.Timestamp, freq: str, h: int, total_freq: str, most: 
     ends = period_end(last + h * offset, total_freq)
     steps = len(pd.date_range(last + offset, ends, freq=offset, inclusive="left"))
     return steps if h < steps <= min(2 * h, most) else h
+
+
+def _holding(freq: str) -> list[str]:
+    """The ``--total-freq`` values whose periods hold whole steps of ``freq``, the preferred first."""
+    return [f for f in ("M", "Q", "W") if _first_split(freq, f) is None]
 
 
 def _first_split(freq: str, total_freq: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
